@@ -1,0 +1,257 @@
+// The normalized event: values by output field (see fields.ts). A value is a
+// token of the parsed input (written in the field's type, digits untouched),
+// text the normalizer composed, or one of its own constants. Every value is
+// checked against its field's type when it is set, so the writers never
+// produce a document Elasticsearch would reject.
+
+import { ByteBuf, IntBuf } from "../io/buffers";
+import {
+  Tape, T_STR, T_NUM, T_TRUE, T_FALSE,
+  F_ESCAPED, F_INT, F_UNSAFE, F_NEG,
+} from "../json/tape";
+import { decodeStringToken } from "../json/escape";
+import { isIp } from "../text/net";
+import { FIELDS, TY_KEYWORD, TY_TEXT, TY_LONG, TY_DATE, TY_IP, TY_BOOL } from "./fields";
+
+export const V_TOKEN: i32 = 1;
+export const V_TEXT: i32 = 2;
+export const V_CONST: i32 = 3;
+
+const STRIDE: i32 = 4; // kind, a, b, next
+
+const I64_MAX_DIGITS = "9223372036854775807";
+
+export class Doc {
+  tape: Tape = new Tape();
+  /** Composed text values live here, as UTF-8 (unescaped). */
+  text: ByteBuf = new ByteBuf();
+  private consts: string[] = [];
+  private heads: StaticArray<i32> = new StaticArray<i32>(FIELDS.length);
+  private tails: StaticArray<i32> = new StaticArray<i32>(FIELDS.length);
+  private nodes: IntBuf = new IntBuf();
+  private scratchA: ByteBuf = new ByteBuf();
+  private scratchB: ByteBuf = new ByteBuf();
+
+  reset(): void {
+    for (let i = 0; i < FIELDS.length; i++) { unchecked(this.heads[i] = -1); unchecked(this.tails[i] = -1); }
+    this.nodes.reset();
+    this.text.reset();
+    this.consts.length = 0;
+  }
+
+  trim(): void {
+    this.text.trim();
+    this.nodes.trim();
+    this.scratchA.trim();
+    this.scratchB.trim();
+  }
+
+  @inline has(f: i32): bool { return unchecked(this.heads[f]) >= 0; }
+  @inline first(f: i32): i32 { return unchecked(this.heads[f]); }
+  @inline nodeKind(n: i32): i32 { return this.nodes.get(n * STRIDE); }
+  @inline nodeA(n: i32): i32 { return this.nodes.get(n * STRIDE + 1); }
+  @inline nodeB(n: i32): i32 { return this.nodes.get(n * STRIDE + 2); }
+  @inline nodeNext(n: i32): i32 { return this.nodes.get(n * STRIDE + 3); }
+  @inline constOf(n: i32): string { return unchecked(this.consts[this.nodeA(n)]); }
+
+  /** Sets a token value if the field has none yet and the token fits the
+   *  field's type. Returns whether it was set. */
+  setToken(f: i32, tok: i32): bool {
+    if (this.has(f) || !this.tokenFits(f, tok)) return false;
+    this.append(f, V_TOKEN, tok, 0);
+    return true;
+  }
+
+  /** Adds a token value to a list field, unless an equal value is there. */
+  addToken(f: i32, tok: i32): bool {
+    if (!this.tokenFits(f, tok)) return false;
+    if (this.hasEqualValue(f, V_TOKEN, tok, 0)) return false;
+    this.append(f, V_TOKEN, tok, 0);
+    return true;
+  }
+
+  /** Begins composing a text value; finish it with setText or addText. */
+  @inline beginText(): i32 { return this.text.len; }
+
+  /** Sets the text composed since `start` (or drops it if the field is set
+   *  or the text does not fit the field's type). */
+  setText(f: i32, start: i32): bool {
+    if (this.has(f) || !this.textFits(f, start)) { this.text.len = start; return false; }
+    this.append(f, V_TEXT, start, this.text.len);
+    return true;
+  }
+
+  addText(f: i32, start: i32): bool {
+    if (!this.textFits(f, start) || this.hasEqualValue(f, V_TEXT, start, this.text.len)) {
+      this.text.len = start;
+      return false;
+    }
+    this.append(f, V_TEXT, start, this.text.len);
+    return true;
+  }
+
+  /** Replaces a single field's value with the text composed since `start`. */
+  replaceText(f: i32, start: i32): void {
+    unchecked(this.heads[f] = -1);
+    unchecked(this.tails[f] = -1);
+    this.append(f, V_TEXT, start, this.text.len);
+  }
+
+  /** Sets one of the normalizer's own constant strings. */
+  setConst(f: i32, s: string): bool {
+    if (this.has(f)) return false;
+    this.appendConst(f, s);
+    return true;
+  }
+
+  addConst(f: i32, s: string): bool {
+    const start = this.text.len;
+    this.text.ascii(s);
+    const dup = this.hasEqualValue(f, V_TEXT, start, this.text.len);
+    this.text.len = start;
+    if (dup) return false;
+    this.appendConst(f, s);
+    return true;
+  }
+
+  /** Copies another field's values into a list field (for related.*). */
+  addFrom(to: i32, from: i32): void {
+    let n = this.first(from);
+    while (n >= 0) {
+      const k = this.nodeKind(n);
+      if (k == V_TOKEN) this.addToken(to, this.nodeA(n));
+      else if (k == V_CONST) this.addConst(to, this.constOf(n));
+      else {
+        const start = this.beginText();
+        this.text.bytes(this.text.ptr + <usize>this.nodeA(n), this.nodeB(n) - this.nodeA(n));
+        this.addText(to, start);
+      }
+      n = this.nodeNext(n);
+    }
+  }
+
+  /** Appends the decoded text of a field's first value to `out`. */
+  valueText(f: i32, out: ByteBuf): bool {
+    const n = this.first(f);
+    if (n < 0) return false;
+    this.nodeText(n, out);
+    return true;
+  }
+
+  nodeText(n: i32, out: ByteBuf): void {
+    const k = this.nodeKind(n);
+    if (k == V_TEXT) out.bytes(this.text.ptr + <usize>this.nodeA(n), this.nodeB(n) - this.nodeA(n));
+    else if (k == V_CONST) out.ascii(this.constOf(n));
+    else this.tokenText(this.nodeA(n), out);
+  }
+
+  private appendConst(f: i32, s: string): void {
+    this.consts.push(s);
+    this.append(f, V_CONST, this.consts.length - 1, 0);
+  }
+
+  private append(f: i32, kind: i32, a: i32, b: i32): void {
+    const nodes = this.nodes;
+    nodes.ensure(STRIDE);
+    const n = nodes.len / STRIDE;
+    nodes.push(kind); nodes.push(a); nodes.push(b); nodes.push(-1);
+    const tail = unchecked(this.tails[f]);
+    if (tail < 0) unchecked(this.heads[f] = n);
+    else nodes.set(tail * STRIDE + 3, n);
+    unchecked(this.tails[f] = n);
+  }
+
+  /** Whether list field `f` already holds a value with the same text. */
+  private hasEqualValue(f: i32, kind: i32, a: i32, b: i32): bool {
+    let n = this.first(f);
+    if (n < 0) return false;
+    const want = this.scratchA;
+    want.reset();
+    if (kind == V_TEXT) want.bytes(this.text.ptr + <usize>a, b - a);
+    else this.tokenText(a, want);
+    const have = this.scratchB;
+    while (n >= 0) {
+      have.reset();
+      this.nodeText(n, have);
+      if (have.len == want.len && memory.compare(have.ptr, want.ptr, <usize>want.len) == 0) return true;
+      n = this.nodeNext(n);
+    }
+    return false;
+  }
+
+  private tokenText(tok: i32, out: ByteBuf): void {
+    const tape = this.tape;
+    if (tape.kind(tok) == T_STR) decodeStringToken(out, tape, tok);
+    else out.bytes(tape.ptr(tape.start(tok)), tape.end(tok) - tape.start(tok));
+  }
+
+  private tokenFits(f: i32, tok: i32): bool {
+    if (tok < 0) return false;
+    const tape = this.tape;
+    const kind = tape.kind(tok);
+    const ty = unchecked(FIELDS[f]).type;
+    if (ty == TY_KEYWORD || ty == TY_TEXT) {
+      if (kind == T_STR) return !isPlaceholder(tape, tok);
+      return kind == T_NUM || kind == T_TRUE || kind == T_FALSE;
+    }
+    if (ty == TY_LONG) {
+      if (kind == T_NUM) {
+        const fl = tape.flags(tok);
+        return (fl & F_INT) != 0 && (fl & F_UNSAFE) == 0 && fitsI64(tape, tape.start(tok), tape.end(tok));
+      }
+      if (kind == T_STR && (tape.flags(tok) & F_ESCAPED) == 0) {
+        return isInteger(tape, tape.innerStart(tok), tape.end(tok) - 1);
+      }
+      return false;
+    }
+    if (ty == TY_BOOL) {
+      return kind == T_TRUE || kind == T_FALSE || tape.stringEquals(tok, "true") || tape.stringEquals(tok, "false");
+    }
+    if (ty == TY_IP) {
+      return kind == T_STR && (tape.flags(tok) & F_ESCAPED) == 0 &&
+        isIp(tape.ptr(tape.innerStart(tok)), tape.innerLen(tok));
+    }
+    return false; // dates are always composed text
+  }
+
+  private textFits(f: i32, start: i32): bool {
+    const len = this.text.len - start;
+    if (len <= 0) return false;
+    const ty = unchecked(FIELDS[f]).type;
+    if (ty == TY_IP) return isIp(this.text.ptr + <usize>start, len);
+    return true;
+  }
+}
+
+/** Sysdig's and Falco's ways of saying "no value". */
+function isPlaceholder(tape: Tape, tok: i32): bool {
+  const n = tape.innerLen(tok);
+  if (n == 0) return true;
+  return tape.stringEquals(tok, "<NA>") || tape.stringEquals(tok, "N/A") || tape.stringEquals(tok, "<N/A>");
+}
+
+/** An optional minus and 1–19 digits within the i64 range. */
+function isInteger(tape: Tape, p: i32, end: i32): bool {
+  let q = p;
+  if (q < end && tape.byteAt(q) == 0x2d) q++;
+  if (q >= end) return false;
+  for (let i = q; i < end; i++) {
+    const c = tape.byteAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  if (end - q > 1 && tape.byteAt(q) == 0x30) return false;
+  return fitsI64(tape, p, end);
+}
+
+function fitsI64(tape: Tape, p: i32, end: i32): bool {
+  const neg = tape.byteAt(p) == 0x2d;
+  const q = neg ? p + 1 : p;
+  const n = end - q;
+  if (n < 19) return true;
+  if (n > 19) return false;
+  for (let k = 0; k < 19; k++) {
+    const d = tape.byteAt(q + k) - <i32>I64_MAX_DIGITS.charCodeAt(k);
+    if (d != 0) return d < 0 || (neg && k == 18 && d == 1);
+  }
+  return true;
+}

@@ -1,0 +1,178 @@
+// Every field the normalizer can write, declared once: its ECS path, the type
+// Elasticsearch maps it to, whether it holds a list, and the Splunk CIM field
+// that carries it as an indexed field of the HEC envelope (none when "-").
+// The mapping code sets values by these fields; the ECS and HEC writers only
+// read this table, so both targets always agree.
+
+export const TY_KEYWORD: i32 = 0; // any string; numbers and booleans become their text
+export const TY_TEXT: i32 = 1;    // like keyword, for full-text fields
+export const TY_LONG: i32 = 2;    // an integer in the i64 range
+export const TY_DATE: i32 = 3;    // RFC 3339 text made by the normalizer
+export const TY_IP: i32 = 4;      // IPv4 or IPv6 text, checked
+export const TY_BOOL: i32 = 5;
+
+const SPEC: string[] = [
+  // path                                        type       list  cim
+  "@timestamp                                    date       1     -",
+  "agent.id                                      keyword    1     -",
+  "cloud.account.id                              keyword    1     -",
+  "cloud.availability_zone                       keyword    1     -",
+  "cloud.provider                                keyword    1     -",
+  "cloud.region                                  keyword    1     -",
+  "container.id                                  keyword    1     container_id",
+  "container.image.hash.all                      keyword    n     -",
+  "container.image.name                          keyword    1     container_image",
+  "container.image.tag                           keyword    n     -",
+  "container.name                                keyword    1     container_name",
+  "container.security_context.privileged         boolean    1     -",
+  "destination.ip                                ip         1     dest_ip",
+  "destination.port                              long       1     dest_port",
+  "ecs.version                                   keyword    1     -",
+  "error.message                                 text       1     -",
+  "event.action                                  keyword    1     -",
+  "event.category                                keyword    n     category",
+  "event.created                                 date       1     -",
+  "event.dataset                                 keyword    1     -",
+  "event.duration                                long       1     duration",
+  "event.end                                     date       1     -",
+  "event.id                                      keyword    1     id",
+  "event.kind                                    keyword    1     -",
+  "event.module                                  keyword    1     -",
+  "event.original                                keyword    1     -",
+  "event.outcome                                 keyword    1     -",
+  "event.provider                                keyword    1     -",
+  "event.severity                                long       1     severity_id",
+  "event.start                                   date       1     -",
+  "event.type                                    keyword    n     -",
+  "event.url                                     keyword    1     url",
+  "file.directory                                keyword    1     -",
+  "file.name                                     keyword    1     file_name",
+  "file.path                                     keyword    1     file_path",
+  "host.hostname                                 keyword    1     -",
+  "host.mac                                      keyword    n     -",
+  "host.name                                     keyword    1     dest",
+  "log.level                                     keyword    1     severity",
+  "message                                       text       1     -",
+  "network.direction                             keyword    1     direction",
+  "network.iana_number                           keyword    1     -",
+  "network.transport                             keyword    1     transport",
+  "observer.product                              keyword    1     vendor_product",
+  "observer.vendor                               keyword    1     -",
+  "orchestrator.cluster.name                     keyword    1     cluster",
+  "orchestrator.namespace                        keyword    1     namespace",
+  "orchestrator.resource.name                    keyword    1     -",
+  "orchestrator.resource.parent.type             keyword    1     -",
+  "orchestrator.resource.type                    keyword    1     -",
+  "orchestrator.type                             keyword    1     -",
+  "process.command_line                          keyword    1     process",
+  "process.executable                            keyword    1     process_path",
+  "process.hash.sha256                           keyword    1     process_hash",
+  "process.name                                  keyword    1     process_name",
+  "process.parent.command_line                   keyword    1     -",
+  "process.parent.executable                     keyword    1     -",
+  "process.parent.name                           keyword    1     parent_process_name",
+  "process.parent.parent.command_line            keyword    1     -",
+  "process.parent.parent.executable              keyword    1     -",
+  "process.parent.parent.name                    keyword    1     -",
+  "process.parent.parent.parent.command_line     keyword    1     -",
+  "process.parent.parent.parent.executable       keyword    1     -",
+  "process.parent.parent.parent.name             keyword    1     -",
+  "process.parent.parent.parent.parent.command_line keyword 1     -",
+  "process.parent.parent.parent.parent.executable keyword   1     -",
+  "process.parent.parent.parent.parent.name      keyword    1     -",
+  "process.parent.parent.parent.parent.pid       long       1     -",
+  "process.parent.parent.parent.pid              long       1     -",
+  "process.parent.parent.pid                     long       1     -",
+  "process.parent.pid                            long       1     parent_process_id",
+  "process.pid                                   long       1     process_id",
+  "process.working_directory                     keyword    1     process_current_directory",
+  "related.hosts                                 keyword    n     -",
+  "related.ip                                    ip         n     -",
+  "related.user                                  keyword    n     -",
+  "rule.author                                   keyword    n     -",
+  "rule.category                                 keyword    1     -",
+  "rule.description                              keyword    1     -",
+  "rule.id                                       keyword    1     signature_id",
+  "rule.name                                     keyword    1     signature",
+  "rule.ruleset                                  keyword    1     rule",
+  "rule.version                                  keyword    1     -",
+  "source.ip                                     ip         1     src_ip",
+  "source.port                                   long       1     src_port",
+  "tags                                          keyword    n     tag",
+  "threat.framework                              keyword    1     -",
+  "threat.tactic.id                              keyword    n     mitre_tactic_id",
+  "threat.tactic.name                            keyword    n     mitre_tactic",
+  "threat.tactic.reference                       keyword    n     -",
+  "threat.technique.id                           keyword    n     mitre_technique_id",
+  "threat.technique.name                         keyword    n     mitre_technique",
+  "threat.technique.reference                    keyword    n     -",
+  "threat.technique.subtechnique.id              keyword    n     mitre_subtechnique_id",
+  "threat.technique.subtechnique.name            keyword    n     -",
+  "threat.technique.subtechnique.reference       keyword    n     -",
+  "user.group.id                                 keyword    1     -",
+  "user.group.name                               keyword    1     -",
+  "user.id                                       keyword    1     user_id",
+  "user.name                                     keyword    1     user",
+  "user_agent.original                           keyword    1     http_user_agent",
+];
+
+export class Field {
+  path: string = "";
+  /** Path segments; the last is the leaf key. */
+  segments: string[] = [];
+  type: i32;
+  isList: bool;
+  /** Splunk CIM name, or "" when the field is not indexed for Splunk. */
+  cim: string = "";
+}
+
+function parseType(name: string): i32 {
+  if (name == "keyword") return TY_KEYWORD;
+  if (name == "text") return TY_TEXT;
+  if (name == "long") return TY_LONG;
+  if (name == "date") return TY_DATE;
+  if (name == "ip") return TY_IP;
+  if (name == "boolean") return TY_BOOL;
+  unreachable();
+  return -1;
+}
+
+function words(line: string): string[] {
+  const out: string[] = [];
+  const parts = line.split(" ");
+  for (let i = 0; i < parts.length; i++) if (parts[i].length > 0) out.push(parts[i]);
+  return out;
+}
+
+function buildFields(): Field[] {
+  const rows = SPEC.slice(0);
+  // Sorted paths keep the fields of one object together, which lets the
+  // writer nest them in a single pass.
+  rows.sort((a: string, b: string): i32 => {
+    const pa = words(a)[0];
+    const pb = words(b)[0];
+    return pa < pb ? -1 : pa > pb ? 1 : 0;
+  });
+  const out: Field[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const w = words(rows[i]);
+    const f = new Field();
+    f.path = w[0];
+    f.segments = f.path.split(".");
+    f.type = parseType(w[1]);
+    f.isList = w[2] == "n";
+    f.cim = w[3] == "-" ? "" : w[3];
+    out.push(f);
+  }
+  return out;
+}
+
+export const FIELDS: Field[] = buildFields();
+
+/** Index of the field with this ECS path. An unknown path is a programming
+ *  error, caught when the module is instantiated in the tests. */
+export function field(path: string): i32 {
+  for (let i = 0; i < FIELDS.length; i++) if (FIELDS[i].path == path) return i;
+  unreachable();
+  return -1;
+}

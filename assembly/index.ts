@@ -1,0 +1,21 @@
+// The Fluent Bit `wasm` filter entry points (event_format json):
+//   fn(tag_ptr, tag_len, sec, nsec, rec_ptr, rec_len) -> NUL-terminated JSON
+// Fluent Bit copies the tag and the record in through __new/__pin, passes
+// lengths without the trailing NUL, copies our result out before anything
+// else runs in the module, then unpins its copies.
+
+import { normalize, TARGET_ECS, TARGET_SPLUNK } from "./normalize";
+
+/** An Elasticsearch document in ECS. */
+export function sysdig_to_ecs(tagPtr: usize, tagLen: i32, sec: u32, nsec: u32, recPtr: usize, recLen: i32): usize {
+  // The minimal runtime frees nothing by itself. Collecting first is safe:
+  // Fluent Bit pinned this call's arguments and already copied the last result.
+  __collect();
+  return normalize(TARGET_ECS, tagPtr, tagLen, sec, nsec, recPtr, recLen);
+}
+
+/** A complete Splunk HEC event envelope, for `splunk_send_raw on`. */
+export function sysdig_to_splunk(tagPtr: usize, tagLen: i32, sec: u32, nsec: u32, recPtr: usize, recLen: i32): usize {
+  __collect();
+  return normalize(TARGET_SPLUNK, tagPtr, tagLen, sec, nsec, recPtr, recLen);
+}

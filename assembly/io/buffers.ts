@@ -1,0 +1,130 @@
+// Growable buffers in unmanaged memory. They live for the whole life of the
+// module instance, so the garbage collector never scans or moves them, and a
+// call never pays for allocating them again.
+
+/** Bytes above which a buffer is given back after a call, so that one huge
+ *  record does not pin its peak memory for the rest of the run. */
+export const KEEP_BYTES: i32 = 1 << 20;
+
+export class ByteBuf {
+  ptr: usize = 0;
+  len: i32 = 0;
+  cap: i32 = 0;
+
+  @inline reset(): void { this.len = 0; }
+
+  /** Makes room for `extra` more bytes. */
+  ensure(extra: i32): void {
+    const need = <i64>this.len + <i64>extra;
+    if (need <= <i64>this.cap) return;
+    let cap: i64 = this.cap < 1024 ? 1024 : <i64>this.cap;
+    while (cap < need) cap <<= 1;
+    this.ptr = this.ptr == 0 ? heap.alloc(<usize>cap) : heap.realloc(this.ptr, <usize>cap);
+    this.cap = <i32>cap;
+  }
+
+  /** Frees the storage when a huge record made it grow past KEEP_BYTES. */
+  trim(): void {
+    if (this.cap > KEEP_BYTES) {
+      heap.free(this.ptr);
+      this.ptr = 0;
+      this.cap = 0;
+    }
+    this.len = 0;
+  }
+
+  @inline byte(b: i32): void {
+    this.ensure(1);
+    store<u8>(this.ptr + <usize>this.len, <u8>b);
+    this.len++;
+  }
+
+  bytes(src: usize, n: i32): void {
+    if (n <= 0) return;
+    this.ensure(n);
+    memory.copy(this.ptr + <usize>this.len, src, <usize>n);
+    this.len += n;
+  }
+
+  /** Appends a string known to be ASCII (the module's own constants). */
+  ascii(s: string): void {
+    const n = s.length;
+    this.ensure(n);
+    const src = changetype<usize>(s);
+    const dst = this.ptr + <usize>this.len;
+    for (let i = 0; i < n; i++) {
+      store<u8>(dst + <usize>i, <u8>load<u16>(src + (<usize>i << 1)));
+    }
+    this.len += n;
+  }
+
+  /** Appends a non-negative integer in decimal. */
+  uint(v: u64): void {
+    if (v >= 10) this.uint(v / 10);
+    this.byte(<i32>(v % 10) + 0x30);
+  }
+
+  /** Appends a signed integer in decimal. */
+  int(v: i64): void {
+    if (v < 0) {
+      this.byte(0x2d);
+      this.uint(<u64>(-(v + 1)) + 1);
+    } else {
+      this.uint(<u64>v);
+    }
+  }
+
+  /** Appends `v` as exactly `width` digits, zero-padded. */
+  padded(v: i64, width: i32): void {
+    this.ensure(width);
+    for (let i = width - 1; i >= 0; i--) {
+      store<u8>(this.ptr + <usize>(this.len + i), <u8>(v % 10) + 0x30);
+      v /= 10;
+    }
+    this.len += width;
+  }
+
+  @inline at(i: i32): u8 { return load<u8>(this.ptr + <usize>i); }
+}
+
+export class IntBuf {
+  ptr: usize = 0;
+  len: i32 = 0;
+  cap: i32 = 0;
+
+  @inline reset(): void { this.len = 0; }
+
+  ensure(extra: i32): void {
+    const need = <i64>this.len + <i64>extra;
+    if (need <= <i64>this.cap) return;
+    let cap: i64 = this.cap < 256 ? 256 : <i64>this.cap;
+    while (cap < need) cap <<= 1;
+    const bytes = <usize>cap << 2;
+    this.ptr = this.ptr == 0 ? heap.alloc(bytes) : heap.realloc(this.ptr, bytes);
+    this.cap = <i32>cap;
+  }
+
+  trim(): void {
+    if ((this.cap << 2) > KEEP_BYTES) {
+      heap.free(this.ptr);
+      this.ptr = 0;
+      this.cap = 0;
+    }
+    this.len = 0;
+  }
+
+  @inline push(v: i32): void {
+    this.ensure(1);
+    store<i32>(this.ptr + (<usize>this.len << 2), v);
+    this.len++;
+  }
+
+  @inline pop(): i32 {
+    this.len--;
+    return load<i32>(this.ptr + (<usize>this.len << 2));
+  }
+
+  @inline get(i: i32): i32 { return load<i32>(this.ptr + (<usize>i << 2)); }
+  @inline set(i: i32, v: i32): void { store<i32>(this.ptr + (<usize>i << 2), v); }
+  @inline top(): i32 { return load<i32>(this.ptr + (<usize>(this.len - 1) << 2)); }
+}

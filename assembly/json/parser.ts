@@ -1,0 +1,355 @@
+// Validating JSON parser (RFC 8259) that fills a Tape. It never recurses, so
+// nesting depth is bounded by memory, not by the wasm stack, and it never
+// traps: every read is checked against the document's length.
+
+import { IntBuf } from "../io/buffers";
+import {
+  Tape, T_OBJ, T_ARR, T_STR, T_NUM, T_TRUE, T_FALSE, T_NULL,
+  F_ESCAPED, F_REPAIR, F_INT, F_UNSAFE, F_NEG,
+} from "./tape";
+
+export const E_NONE: i32 = 0;
+export const E_EMPTY: i32 = 1;
+export const E_UNEXPECTED: i32 = 2;
+export const E_EOF: i32 = 3;
+export const E_CONTROL: i32 = 4;
+export const E_ESCAPE: i32 = 5;
+export const E_NUMBER: i32 = 6;
+export const E_TRAILING: i32 = 7;
+
+/** Why the last parse failed, and at which byte. */
+export let parseError: i32 = E_NONE;
+export let parseErrorAt: i32 = 0;
+
+export function parseErrorText(code: i32): string {
+  switch (code) {
+    case E_EMPTY: return "empty input";
+    case E_UNEXPECTED: return "unexpected character";
+    case E_EOF: return "unexpected end of input";
+    case E_CONTROL: return "unescaped control character in string";
+    case E_ESCAPE: return "invalid escape sequence in string";
+    case E_NUMBER: return "invalid number";
+    case E_TRAILING: return "data after the JSON value";
+  }
+  return "invalid JSON";
+}
+
+const S_VALUE: i32 = 0;
+const S_AFTER: i32 = 1;
+const S_KEY: i32 = 2;
+
+const stack = new IntBuf();
+
+function fail(code: i32, at: i32): bool {
+  parseError = code;
+  parseErrorAt = at;
+  return false;
+}
+
+@inline function isWs(c: i32): bool {
+  return c == 0x20 || c == 0x0a || c == 0x0d || c == 0x09;
+}
+
+function skipWs(tape: Tape, p: i32): i32 {
+  const size = tape.size;
+  while (p < size && isWs(tape.byteAt(p))) p++;
+  return p;
+}
+
+/** Parses `size` bytes at `base` into `tape`. On failure sets parseError and
+ *  parseErrorAt and returns false; the tape is then incomplete. */
+export function parse(tape: Tape, base: usize, size: i32): bool {
+  tape.reset(base, size);
+  stack.reset();
+  parseError = E_NONE;
+  let p = skipWs(tape, 0);
+  if (p >= size) return fail(E_EMPTY, p);
+  let state = S_VALUE;
+  while (true) {
+    if (state == S_VALUE) {
+      if (p >= size) return fail(E_EOF, p);
+      const c = tape.byteAt(p);
+      if (c == 0x7b /* { */ || c == 0x5b /* [ */) {
+        const t = tape.add(c == 0x7b ? T_OBJ : T_ARR, p);
+        stack.push(t);
+        p = skipWs(tape, p + 1);
+        if (p >= size) return fail(E_EOF, p);
+        const d = tape.byteAt(p);
+        if (d == c + 2 /* } or ] */) {
+          closeContainer(tape, p);
+          p++;
+          state = S_AFTER;
+        } else {
+          state = c == 0x7b ? S_KEY : S_VALUE;
+        }
+        continue;
+      }
+      if (c == 0x22) {
+        p = scanString(tape, p);
+        if (p < 0) return false;
+      } else if (c == 0x2d || (c >= 0x30 && c <= 0x39)) {
+        p = scanNumber(tape, p);
+        if (p < 0) return false;
+      } else if (c == 0x74) {
+        p = scanLiteral(tape, p, "true", T_TRUE);
+        if (p < 0) return false;
+      } else if (c == 0x66) {
+        p = scanLiteral(tape, p, "false", T_FALSE);
+        if (p < 0) return false;
+      } else if (c == 0x6e) {
+        p = scanLiteral(tape, p, "null", T_NULL);
+        if (p < 0) return false;
+      } else {
+        return fail(E_UNEXPECTED, p);
+      }
+      state = S_AFTER;
+    } else if (state == S_AFTER) {
+      p = skipWs(tape, p);
+      if (stack.len == 0) {
+        if (p < size) return fail(E_TRAILING, p);
+        return true;
+      }
+      if (p >= size) return fail(E_EOF, p);
+      const c = tape.byteAt(p);
+      const inObject = tape.kind(stack.top()) == T_OBJ;
+      if (c == 0x2c) {
+        p = skipWs(tape, p + 1);
+        state = inObject ? S_KEY : S_VALUE;
+      } else if ((inObject && c == 0x7d) || (!inObject && c == 0x5d)) {
+        closeContainer(tape, p);
+        p++;
+      } else {
+        return fail(E_UNEXPECTED, p);
+      }
+    } else {
+      // S_KEY: a string, then a colon.
+      if (p >= size) return fail(E_EOF, p);
+      if (tape.byteAt(p) != 0x22) return fail(E_UNEXPECTED, p);
+      p = scanString(tape, p);
+      if (p < 0) return false;
+      p = skipWs(tape, p);
+      if (p >= size) return fail(E_EOF, p);
+      if (tape.byteAt(p) != 0x3a) return fail(E_UNEXPECTED, p);
+      p = skipWs(tape, p + 1);
+      state = S_VALUE;
+    }
+  }
+  return false;
+}
+
+function closeContainer(tape: Tape, p: i32): void {
+  const t = stack.pop();
+  tape.setEnd(t, p + 1);
+  tape.setNext(t, tape.count);
+}
+
+function scanLiteral(tape: Tape, p: i32, word: string, kind: i32): i32 {
+  const n = word.length;
+  if (p + n > tape.size) { fail(E_EOF, tape.size); return -1; }
+  for (let k = 0; k < n; k++) {
+    if (tape.byteAt(p + k) != <i32>word.charCodeAt(k)) { fail(E_UNEXPECTED, p + k); return -1; }
+  }
+  const t = tape.add(kind, p);
+  tape.setEnd(t, p + n);
+  return p + n;
+}
+
+const ONES: u64 = 0x0101010101010101;
+const HIGHS: u64 = 0x8080808080808080;
+
+/** True when one of the 8 bytes is a quote, a backslash, a control
+ *  character or non-ASCII: the bytes the slow path must look at. */
+@inline function hasSpecial(w: u64): bool {
+  const q = w ^ (ONES * 0x22);
+  const b = w ^ (ONES * 0x5c);
+  const zeroQ = (q - ONES) & ~q;
+  const zeroB = (b - ONES) & ~b;
+  const ctl = (w - ONES * 0x20) & ~w;
+  return ((zeroQ | zeroB | ctl | w) & HIGHS) != 0;
+}
+
+@inline function hexValue(c: i32): i32 {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  return -1;
+}
+
+/** Reads the 4 hex digits at p; -1 if they are not there. */
+function hex4(tape: Tape, p: i32): i32 {
+  if (p + 4 > tape.size) return -1;
+  let v = 0;
+  for (let k = 0; k < 4; k++) {
+    const h = hexValue(tape.byteAt(p + k));
+    if (h < 0) return -1;
+    v = (v << 4) | h;
+  }
+  return v;
+}
+
+/** Length of the valid UTF-8 sequence at p, or 0 when it is invalid. */
+export function utf8SequenceLength(base: usize, p: i32, size: i32): i32 {
+  const c0 = <i32>load<u8>(base + <usize>p);
+  let n = 0;
+  let lo = 0x80;
+  let hi = 0xbf;
+  if (c0 < 0xc2) return 0;
+  if (c0 < 0xe0) n = 2;
+  else if (c0 < 0xf0) {
+    n = 3;
+    if (c0 == 0xe0) lo = 0xa0;
+    else if (c0 == 0xed) hi = 0x9f;
+  } else if (c0 < 0xf5) {
+    n = 4;
+    if (c0 == 0xf0) lo = 0x90;
+    else if (c0 == 0xf4) hi = 0x8f;
+  } else return 0;
+  if (p + n > size) return 0;
+  const c1 = <i32>load<u8>(base + <usize>(p + 1));
+  if (c1 < lo || c1 > hi) return 0;
+  for (let k = 2; k < n; k++) {
+    const ck = <i32>load<u8>(base + <usize>(p + k));
+    if ((ck & 0xc0) != 0x80) return 0;
+  }
+  return n;
+}
+
+function scanString(tape: Tape, start: i32): i32 {
+  const t = tape.add(T_STR, start);
+  const base = tape.base;
+  const size = tape.size;
+  let flags = 0;
+  let p = start + 1;
+  while (true) {
+    while (p + 8 <= size && !hasSpecial(load<u64>(base + <usize>p))) p += 8;
+    if (p >= size) { fail(E_EOF, size); return -1; }
+    const c = tape.byteAt(p);
+    if (c == 0x22) {
+      p++;
+      break;
+    } else if (c == 0x5c) {
+      flags |= F_ESCAPED;
+      if (p + 1 >= size) { fail(E_EOF, size); return -1; }
+      const e = tape.byteAt(p + 1);
+      if (e == 0x75 /* u */) {
+        const cp = hex4(tape, p + 2);
+        if (cp < 0) { fail(E_ESCAPE, p); return -1; }
+        if (cp >= 0xd800 && cp <= 0xdbff) {
+          // A high surrogate is whole only when a low one follows.
+          let low = -1;
+          if (p + 7 < size && tape.byteAt(p + 6) == 0x5c && tape.byteAt(p + 7) == 0x75) low = hex4(tape, p + 8);
+          if (low >= 0xdc00 && low <= 0xdfff) p += 12;
+          else { flags |= F_REPAIR; p += 6; }
+        } else {
+          if (cp >= 0xdc00 && cp <= 0xdfff) flags |= F_REPAIR;
+          p += 6;
+        }
+      } else if (e == 0x22 || e == 0x5c || e == 0x2f || e == 0x62 || e == 0x66 || e == 0x6e || e == 0x72 || e == 0x74) {
+        p += 2;
+      } else {
+        fail(E_ESCAPE, p);
+        return -1;
+      }
+    } else if (c < 0x20) {
+      fail(E_CONTROL, p);
+      return -1;
+    } else if (c >= 0x80) {
+      const n = utf8SequenceLength(base, p, size);
+      if (n == 0) { flags |= F_REPAIR; p++; } else p += n;
+    } else {
+      p++;
+    }
+  }
+  tape.setEnd(t, p);
+  if (flags != 0) tape.addFlags(t, flags);
+  if (flags & F_REPAIR) tape.hasRepair = true;
+  return p;
+}
+
+@inline function isDigit(c: i32): bool { return c >= 0x30 && c <= 0x39; }
+
+const I64_MIN_DIGITS = "9223372036854775808";
+const U64_MAX_DIGITS = "18446744073709551615";
+
+/** Compares `n` digits at p with the ASCII digits of `limit`: <0, 0, >0. */
+function compareDigits(tape: Tape, p: i32, limit: string): i32 {
+  for (let k = 0; k < limit.length; k++) {
+    const d = tape.byteAt(p + k) - <i32>limit.charCodeAt(k);
+    if (d != 0) return d;
+  }
+  return 0;
+}
+
+function scanNumber(tape: Tape, start: i32): i32 {
+  const size = tape.size;
+  let p = start;
+  let flags = 0;
+  if (tape.byteAt(p) == 0x2d) { flags |= F_NEG; p++; }
+  if (p >= size) { fail(E_EOF, size); return -1; }
+  const intStart = p;
+  const first = tape.byteAt(p);
+  if (first == 0x30) p++;
+  else if (first >= 0x31 && first <= 0x39) { while (p < size && isDigit(tape.byteAt(p))) p++; }
+  else { fail(E_NUMBER, p); return -1; }
+  const intDigits = p - intStart;
+  let fracStart = p;
+  let fracDigits = 0;
+  let isInt = true;
+  if (p < size && tape.byteAt(p) == 0x2e) {
+    isInt = false;
+    p++;
+    fracStart = p;
+    while (p < size && isDigit(tape.byteAt(p))) p++;
+    fracDigits = p - fracStart;
+    if (fracDigits == 0) { fail(E_NUMBER, p); return -1; }
+  }
+  let exponent: i64 = 0;
+  if (p < size && (tape.byteAt(p) | 0x20) == 0x65) {
+    isInt = false;
+    p++;
+    let expNeg = false;
+    if (p < size && (tape.byteAt(p) == 0x2b || tape.byteAt(p) == 0x2d)) { expNeg = tape.byteAt(p) == 0x2d; p++; }
+    const expStart = p;
+    while (p < size && isDigit(tape.byteAt(p))) {
+      if (exponent < 100000000) exponent = exponent * 10 + <i64>(tape.byteAt(p) - 0x30);
+      p++;
+    }
+    if (p == expStart) { fail(E_NUMBER, p); return -1; }
+    if (expNeg) exponent = -exponent;
+  }
+  const t = tape.add(T_NUM, start);
+  tape.setEnd(t, p);
+  if (isInt) {
+    flags |= F_INT;
+    if (intDigits > 20) flags |= F_UNSAFE;
+    else if (intDigits >= 19) {
+      // msgpack holds integers from -2^63 to 2^64-1; beyond that Fluent Bit
+      // would turn the value into a rounded double.
+      if (flags & F_NEG) {
+        if (intDigits == 20 || compareDigits(tape, intStart, I64_MIN_DIGITS) > 0) flags |= F_UNSAFE;
+      } else if (intDigits == 20 && compareDigits(tape, intStart, U64_MAX_DIGITS) > 0) {
+        flags |= F_UNSAFE;
+      }
+    }
+  } else {
+    // Decimal exponent of the leading significant digit; a double holds
+    // about 1e-308 to 1.8e308, and Fluent Bit rejects what overflows it.
+    let lead: i64 = 0;
+    let found = false;
+    for (let k = 0; k < intDigits; k++) {
+      if (tape.byteAt(intStart + k) != 0x30) { lead = <i64>(intDigits - k - 1); found = true; break; }
+    }
+    if (!found) {
+      for (let k = 0; k < fracDigits; k++) {
+        if (tape.byteAt(fracStart + k) != 0x30) { lead = -<i64>(k + 1); found = true; break; }
+      }
+    }
+    if (found) {
+      const magnitude = lead + exponent;
+      if (magnitude > 307 || magnitude < -307) flags |= F_UNSAFE;
+    }
+  }
+  tape.addFlags(t, flags);
+  if (flags & F_UNSAFE) tape.hasUnsafeNumber = true;
+  return p;
+}

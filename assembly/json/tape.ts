@@ -1,0 +1,119 @@
+// A parsed JSON document as a flat array of tokens in document order.
+// Values are never copied or converted: a token only records where its bytes
+// are, so numbers keep every digit and untouched strings are copied verbatim.
+// Containers record the index just past their last descendant (`next`), so
+// siblings can be walked without recursion, whatever the nesting depth.
+
+import { IntBuf } from "../io/buffers";
+
+export const T_OBJ: i32 = 1;
+export const T_ARR: i32 = 2;
+export const T_STR: i32 = 3;
+export const T_NUM: i32 = 4;
+export const T_TRUE: i32 = 5;
+export const T_FALSE: i32 = 6;
+export const T_NULL: i32 = 7;
+
+/** String: contains backslash escapes. */
+export const F_ESCAPED: i32 = 1;
+/** String: holds a lone surrogate escape or invalid UTF-8, so it can only be
+ *  written out with U+FFFD in place of the bad parts. */
+export const F_REPAIR: i32 = 2;
+/** Number: an integer (no fraction, no exponent). */
+export const F_INT: i32 = 4;
+/** Number: Fluent Bit could not read it back exactly (an integer beyond
+ *  64 bits, or a magnitude a double cannot hold), so it is written as a string. */
+export const F_UNSAFE: i32 = 8;
+/** Number: negative. */
+export const F_NEG: i32 = 16;
+
+const STRIDE: i32 = 4;
+
+export class Tape {
+  /** Address of the document's first byte. */
+  base: usize = 0;
+  /** Length of the document in bytes. */
+  size: i32 = 0;
+  /** Number of tokens. */
+  count: i32 = 0;
+  /** Any string token needs repair. */
+  hasRepair: bool = false;
+  /** Any number token is unsafe. */
+  hasUnsafeNumber: bool = false;
+  cells: IntBuf = new IntBuf();
+
+  reset(base: usize, size: i32): void {
+    this.base = base;
+    this.size = size;
+    this.count = 0;
+    this.hasRepair = false;
+    this.hasUnsafeNumber = false;
+    this.cells.reset();
+  }
+
+  /** Appends a token and returns its index. */
+  add(kind: i32, start: i32): i32 {
+    const cells = this.cells;
+    cells.ensure(STRIDE);
+    const i = this.count;
+    const at = i * STRIDE;
+    cells.set(at, kind);
+    cells.set(at + 1, start);
+    cells.set(at + 2, start);
+    cells.set(at + 3, i + 1);
+    cells.len += STRIDE;
+    this.count = i + 1;
+    return i;
+  }
+
+  @inline kind(i: i32): i32 { return this.cells.get(i * STRIDE) & 0xff; }
+  @inline flags(i: i32): i32 { return this.cells.get(i * STRIDE) >> 8; }
+  @inline start(i: i32): i32 { return this.cells.get(i * STRIDE + 1); }
+  @inline end(i: i32): i32 { return this.cells.get(i * STRIDE + 2); }
+  /** Index of the token after this value and all its descendants. */
+  @inline next(i: i32): i32 { return this.cells.get(i * STRIDE + 3); }
+
+  @inline setEnd(i: i32, end: i32): void { this.cells.set(i * STRIDE + 2, end); }
+  @inline setNext(i: i32, next: i32): void { this.cells.set(i * STRIDE + 3, next); }
+  @inline addFlags(i: i32, f: i32): void {
+    const at = i * STRIDE;
+    this.cells.set(at, this.cells.get(at) | (f << 8));
+  }
+
+  @inline byteAt(pos: i32): i32 { return <i32>load<u8>(this.base + <usize>pos); }
+  @inline ptr(pos: i32): usize { return this.base + <usize>pos; }
+
+  @inline isString(i: i32): bool { return i >= 0 && this.kind(i) == T_STR; }
+
+  /** Content of a string token without its quotes (still escaped). */
+  @inline innerStart(i: i32): i32 { return this.start(i) + 1; }
+  @inline innerLen(i: i32): i32 { return this.end(i) - this.start(i) - 2; }
+
+  /** True when a string token's raw content equals the ASCII text `s`
+   *  (escaped strings never match: callers decode those first). */
+  stringEquals(i: i32, s: string): bool {
+    if (i < 0 || this.kind(i) != T_STR || (this.flags(i) & F_ESCAPED) != 0) return false;
+    const n = s.length;
+    if (this.innerLen(i) != n) return false;
+    const p = this.ptr(this.innerStart(i));
+    const q = changetype<usize>(s);
+    for (let k = 0; k < n; k++) {
+      if (<i32>load<u8>(p + <usize>k) != <i32>load<u16>(q + (<usize>k << 1))) return false;
+    }
+    return true;
+  }
+
+  /** Number of members (objects) or elements (arrays). */
+  childCount(i: i32): i32 {
+    const k = this.kind(i);
+    if (k != T_OBJ && k != T_ARR) return 0;
+    const end = this.next(i);
+    let n = 0;
+    let c = i + 1;
+    while (c < end) {
+      n++;
+      c = this.next(k == T_OBJ ? c + 1 : c);
+    }
+    return n;
+  }
+}

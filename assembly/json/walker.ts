@@ -1,0 +1,255 @@
+// Writes a parsed value back out, without recursion, optionally making it
+// safe for Elasticsearch's dynamic mapping:
+//  - keys: "." and "[N]" would be read as object paths ("proc.aname[2]"
+//    becomes proc → aname[2] and clashes with proc.aname), so they turn into
+//    "_" ("proc_aname_2"); an empty or blank key gets a leading "_";
+//  - [{key, value}] lists (Sysdig's legacy format) become objects;
+//  - a key seen twice in one object keeps its first value (Elasticsearch
+//    rejects documents with duplicate keys);
+//  - below `maxDepth`, a container is kept as its JSON text (Elasticsearch
+//    refuses documents nested deeper than 20 objects).
+// In every mode, numbers Fluent Bit cannot hold exactly become strings of
+// their digits, and damaged strings are repaired. What was changed is
+// reported as LOSS_* bits so the document can say so.
+
+import { ByteBuf, IntBuf } from "../io/buffers";
+import { Tape, T_OBJ, T_ARR, T_STR, T_NUM, F_UNSAFE } from "./tape";
+import { writeStringToken, writeEscaped, decodeStringToken } from "./escape";
+import { fnv1a } from "../text/keytable";
+
+export const LOSS_REPAIRED: i32 = 1;      // invalid UTF-8 or lone surrogates replaced
+export const LOSS_NUMBER_AS_STRING: i32 = 2;
+export const LOSS_DUPLICATE_KEY: i32 = 4; // later values of a repeated key dropped
+export const LOSS_DEPTH_AS_STRING: i32 = 8;
+
+export class WalkMode {
+  safeKeys: bool = false;
+  keyValueLists: bool = false;
+  dedupe: bool = false;
+  /** Containers deeper than this are written as JSON text; 0 = no limit. */
+  maxDepth: i32 = 0;
+}
+
+const M_OBJ: i32 = 0;
+const M_ARR: i32 = 1;
+const M_KV: i32 = 2;
+const FRAME: i32 = 4; // mode, cursor, end, serial
+
+const frames = new IntBuf();
+const keyScratch = new ByteBuf();
+const valueScratch = new ByteBuf();
+
+// Keys already written, per object, for duplicate detection. Entries carry
+// the call's generation, so the table never needs clearing.
+const seen = new IntBuf(); // generation, serial, hash, offset, length
+const SEEN: i32 = 5;
+let seenCap: i32 = 0;
+let seenCount: i32 = 0;
+let generation: i32 = 0;
+let serialCounter: i32 = 0;
+
+function seenReset(): void {
+  generation++;
+  seenCount = 0;
+  serialCounter = 0;
+  if (seenCap == 0 || seenCap > 1 << 16) {
+    seenCap = 256;
+    seen.trim();
+    seen.ensure(seenCap * SEEN);
+    seen.len = seenCap * SEEN;
+    for (let i = 0; i < seen.len; i++) seen.set(i, 0);
+  }
+}
+
+function seenGrow(out: ByteBuf): void {
+  const oldCap = seenCap;
+  const old = new IntBuf();
+  old.ensure(oldCap * SEEN);
+  for (let i = 0; i < oldCap * SEEN; i++) old.push(seen.get(i));
+  seenCap = oldCap * 2;
+  seen.reset();
+  seen.ensure(seenCap * SEEN);
+  seen.len = seenCap * SEEN;
+  for (let i = 0; i < seen.len; i++) seen.set(i, 0);
+  seenCount = 0;
+  for (let i = 0; i < oldCap; i++) {
+    const at = i * SEEN;
+    if (old.get(at) == generation) {
+      seenInsert(old.get(at + 1), <u32>old.get(at + 2), old.get(at + 3), old.get(at + 4), out);
+    }
+  }
+  heap.free(old.ptr);
+}
+
+/** Records a key; false if this object already has it. */
+function seenInsert(serial: i32, hash: u32, offset: i32, length: i32, out: ByteBuf): bool {
+  if ((seenCount + 1) * 2 > seenCap) seenGrow(out);
+  const mask = <u32>(seenCap - 1);
+  let s = (hash ^ (<u32>serial * 0x9e3779b1)) & mask;
+  while (true) {
+    const at = <i32>s * SEEN;
+    if (seen.get(at) != generation) {
+      seen.set(at, generation); seen.set(at + 1, serial); seen.set(at + 2, <i32>hash);
+      seen.set(at + 3, offset); seen.set(at + 4, length);
+      seenCount++;
+      return true;
+    }
+    if (seen.get(at + 1) == serial && <u32>seen.get(at + 2) == hash && seen.get(at + 4) == length &&
+        memory.compare(out.ptr + <usize>seen.get(at + 3), out.ptr + <usize>offset, <usize>length) == 0) {
+      return false;
+    }
+    s = (s + 1) & mask;
+  }
+  return false;
+}
+
+/** True when an array is a non-empty list of {"key": string, "value": any}. */
+export function isKeyValueList(tape: Tape, arr: i32): bool {
+  const end = tape.next(arr);
+  if (end == arr + 1) return false;
+  let c = arr + 1;
+  while (c < end) {
+    if (tape.kind(c) != T_OBJ) return false;
+    if (kvKeyToken(tape, c) < 0 || kvValueToken(tape, c) < 0) return false;
+    if (tape.next(c) != kvEnd(tape, c)) return false;
+    c = tape.next(c);
+  }
+  return true;
+}
+
+/** End of an object that has exactly two members. */
+function kvEnd(tape: Tape, obj: i32): i32 {
+  const second = tape.next(obj + 2);
+  return tape.next(second + 1);
+}
+
+/** The "key" string of a {key, value} element, or -1. */
+export function kvKeyToken(tape: Tape, obj: i32): i32 {
+  if (tape.next(obj) == obj + 1) return -1;
+  const k1 = obj + 1;
+  const k2 = tape.next(k1 + 1);
+  if (k2 >= tape.next(obj)) return -1;
+  if (tape.stringEquals(k1, "key") && tape.stringEquals(k2, "value")) return tape.kind(k1 + 1) == T_STR ? k1 + 1 : -1;
+  if (tape.stringEquals(k2, "key") && tape.stringEquals(k1, "value")) return tape.kind(k2 + 1) == T_STR ? k2 + 1 : -1;
+  return -1;
+}
+
+/** The "value" of a {key, value} element, or -1. */
+export function kvValueToken(tape: Tape, obj: i32): i32 {
+  if (tape.next(obj) == obj + 1) return -1;
+  const k1 = obj + 1;
+  const k2 = tape.next(k1 + 1);
+  if (k2 >= tape.next(obj)) return -1;
+  if (tape.stringEquals(k1, "value")) return k1 + 1;
+  if (tape.stringEquals(k2, "value")) return k2 + 1;
+  return -1;
+}
+
+/** Writes a key made safe for Elasticsearch (see the top of this file). */
+function writeSafeKey(out: ByteBuf, tape: Tape, keyTok: i32): i32 {
+  keyScratch.reset();
+  decodeStringToken(keyScratch, tape, keyTok);
+  const src = keyScratch.ptr;
+  const n = keyScratch.len;
+  valueScratch.reset();
+  let blank = true;
+  for (let i = 0; i < n; i++) {
+    const c = <i32>load<u8>(src + <usize>i);
+    if (c != 0x20 && c != 0x09 && c != 0x0a && c != 0x0d) blank = false;
+  }
+  if (blank) valueScratch.byte(0x5f);
+  for (let i = 0; i < n; i++) {
+    const c = <i32>load<u8>(src + <usize>i);
+    if (c == 0x2e || c == 0x5b) valueScratch.byte(0x5f);
+    else if (c != 0x5d) valueScratch.byte(c);
+  }
+  out.byte(0x22);
+  const loss = writeEscaped(out, valueScratch.ptr, valueScratch.len) ? LOSS_REPAIRED : 0;
+  out.byte(0x22);
+  return loss;
+}
+
+export class Walker {
+  loss: i32 = 0;
+
+  /** Call once per record before any write, so duplicate detection starts afresh. */
+  static beginRecord(): void { seenReset(); }
+
+  write(out: ByteBuf, tape: Tape, root: i32, mode: WalkMode): void {
+    frames.reset();
+    if (!this.enter(out, tape, root, mode, 1)) return;
+    while (frames.len > 0) {
+      const at = frames.len - FRAME;
+      const m = frames.get(at);
+      const cursor = frames.get(at + 1);
+      const end = frames.get(at + 2);
+      const serial = frames.get(at + 3);
+      if (cursor >= end) {
+        out.byte(m == M_ARR ? 0x5d : 0x7d);
+        frames.len -= FRAME;
+        continue;
+      }
+      const depth = frames.len / FRAME + 1;
+      if (m == M_ARR) {
+        if (out.at(out.len - 1) != 0x5b) out.byte(0x2c);
+        frames.set(at + 1, tape.next(cursor));
+        this.enter(out, tape, cursor, mode, depth);
+        continue;
+      }
+      // An object member, or a {key, value} element written as one.
+      let keyTok: i32, valTok: i32;
+      if (m == M_OBJ) { keyTok = cursor; valTok = cursor + 1; frames.set(at + 1, tape.next(valTok)); }
+      else { keyTok = kvKeyToken(tape, cursor); valTok = kvValueToken(tape, cursor); frames.set(at + 1, tape.next(cursor)); }
+      const mark = out.len;
+      if (out.at(out.len - 1) != 0x7b) out.byte(0x2c);
+      const keyStart = out.len;
+      if (mode.safeKeys) this.loss |= writeSafeKey(out, tape, keyTok);
+      else if (writeStringToken(out, tape, keyTok)) this.loss |= LOSS_REPAIRED;
+      if (mode.dedupe) {
+        const len = out.len - keyStart;
+        const hash = fnv1a(out.ptr + <usize>keyStart, len);
+        if (!seenInsert(serial, hash, keyStart, len, out)) {
+          out.len = mark;
+          this.loss |= LOSS_DUPLICATE_KEY;
+          continue;
+        }
+      }
+      out.byte(0x3a);
+      this.enter(out, tape, valTok, mode, depth);
+    }
+  }
+
+  /** Writes a scalar, or opens a container by pushing its frame. */
+  private enter(out: ByteBuf, tape: Tape, tok: i32, mode: WalkMode, depth: i32): bool {
+    const kind = tape.kind(tok);
+    if (kind == T_OBJ || kind == T_ARR) {
+      if (mode.maxDepth > 0 && depth > mode.maxDepth) {
+        // Too deep to index: keep the exact JSON text instead.
+        out.byte(0x22);
+        if (writeEscaped(out, tape.ptr(tape.start(tok)), tape.end(tok) - tape.start(tok))) this.loss |= LOSS_REPAIRED;
+        out.byte(0x22);
+        this.loss |= LOSS_DEPTH_AS_STRING;
+        return false;
+      }
+      let m = kind == T_OBJ ? M_OBJ : M_ARR;
+      if (m == M_ARR && mode.keyValueLists && isKeyValueList(tape, tok)) m = M_KV;
+      out.byte(m == M_ARR ? 0x5b : 0x7b);
+      frames.push(m);
+      frames.push(tok + 1);
+      frames.push(tape.next(tok));
+      frames.push(++serialCounter);
+      return true;
+    }
+    if (kind == T_STR) {
+      if (writeStringToken(out, tape, tok)) this.loss |= LOSS_REPAIRED;
+    } else if (kind == T_NUM && (tape.flags(tok) & F_UNSAFE) != 0) {
+      out.byte(0x22);
+      out.bytes(tape.ptr(tape.start(tok)), tape.end(tok) - tape.start(tok));
+      out.byte(0x22);
+      this.loss |= LOSS_NUMBER_AS_STRING;
+    } else {
+      out.bytes(tape.ptr(tape.start(tok)), tape.end(tok) - tape.start(tok));
+    }
+    return false;
+  }
+}

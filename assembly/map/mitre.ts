@@ -1,0 +1,137 @@
+// MITRE ATT&CK from rule tags into threat.*: every tactic and technique a
+// rule names, in the forms Sysdig and Falco use:
+//   mitre_persistence · MITRE_TA0003_persistence · MITRE_T1059_command_… ·
+//   MITRE_T1548.001_setuid_and_setgid · T1059 · T1059.004
+
+import { ByteBuf } from "../io/buffers";
+import { Doc } from "../ecs/doc";
+import { Tape, T_STR } from "../json/tape";
+import { decodeStringToken } from "../json/escape";
+import {
+  THREAT_FRAMEWORK, TACTIC_ID, TACTIC_NAME, TACTIC_REFERENCE,
+  TECHNIQUE_ID, TECHNIQUE_NAME, TECHNIQUE_REFERENCE,
+  SUBTECHNIQUE_ID, SUBTECHNIQUE_NAME, SUBTECHNIQUE_REFERENCE,
+} from "./ids";
+
+// id, tag spelling, display name
+const TACTICS: string[] = [
+  "TA0043", "reconnaissance", "Reconnaissance",
+  "TA0042", "resource_development", "Resource Development",
+  "TA0001", "initial_access", "Initial Access",
+  "TA0002", "execution", "Execution",
+  "TA0003", "persistence", "Persistence",
+  "TA0004", "privilege_escalation", "Privilege Escalation",
+  "TA0005", "defense_evasion", "Defense Evasion",
+  "TA0006", "credential_access", "Credential Access",
+  "TA0007", "discovery", "Discovery",
+  "TA0008", "lateral_movement", "Lateral Movement",
+  "TA0009", "collection", "Collection",
+  "TA0011", "command_and_control", "Command and Control",
+  "TA0010", "exfiltration", "Exfiltration",
+  "TA0040", "impact", "Impact",
+];
+
+const tag = new ByteBuf();
+
+@inline function at(p: i32): i32 { return p < tag.len ? <i32>tag.at(p) : 0; }
+@inline function isDigit(c: i32): bool { return c >= 0x30 && c <= 0x39; }
+@inline function lower(c: i32): i32 { return c >= 0x41 && c <= 0x5a ? c + 32 : c; }
+
+/** Whether the tag text from `p` equals `s`, ignoring ASCII case. */
+function restEquals(p: i32, s: string): bool {
+  if (tag.len - p != s.length) return false;
+  for (let i = 0; i < s.length; i++) if (lower(at(p + i)) != <i32>s.charCodeAt(i)) return false;
+  return true;
+}
+
+function digitsAt(p: i32, n: i32): bool {
+  if (p + n > tag.len) return false;
+  for (let i = 0; i < n; i++) if (!isDigit(at(p + i))) return false;
+  return true;
+}
+
+function addTactic(doc: Doc, row: i32): void {
+  if (!doc.addConst(TACTIC_ID, TACTICS[row * 3])) return;
+  doc.addConst(TACTIC_NAME, TACTICS[row * 3 + 2]);
+  const s = doc.beginText();
+  doc.text.ascii("https://attack.mitre.org/tactics/");
+  doc.text.ascii(TACTICS[row * 3]);
+  doc.text.byte(0x2f);
+  doc.addText(TACTIC_REFERENCE, s);
+  doc.setConst(THREAT_FRAMEWORK, "MITRE ATT&CK");
+}
+
+/** Appends tag bytes [from, to) with underscores as spaces. */
+function appendWords(doc: Doc, from: i32, to: i32): void {
+  for (let i = from; i < to; i++) doc.text.byte(at(i) == 0x5f ? 0x20 : at(i));
+}
+
+/** Reads a tag token and adds the ATT&CK entries it names. */
+export function addThreatFromTag(doc: Doc, tape: Tape, tok: i32): void {
+  if (tape.kind(tok) != T_STR) return;
+  tag.reset();
+  decodeStringToken(tag, tape, tok);
+  let p = 0;
+  const prefixed = tag.len > 6 && restEqualsPrefix("mitre_");
+  if (prefixed) p = 6;
+  // Tactic by id.
+  if ((at(p) | 0x20) == 0x74 && (at(p + 1) | 0x20) == 0x61 && digitsAt(p + 2, 4)) {
+    for (let r = 0; r < TACTICS.length / 3; r++) {
+      const id = TACTICS[r * 3];
+      let same = true;
+      for (let i = 2; i < 6; i++) if (at(p + i) != <i32>id.charCodeAt(i)) { same = false; break; }
+      if (same) { addTactic(doc, r); return; }
+    }
+    return;
+  }
+  // Technique or sub-technique by id.
+  if ((at(p) | 0x20) == 0x74 && digitsAt(p + 1, 4)) {
+    let q = p + 5;
+    const isSub = q < tag.len && at(q) == 0x2e && digitsAt(q + 1, 3);
+    if (isSub) q += 4;
+    if (q < tag.len && at(q) != 0x5f) return;
+    const nameFrom = q + 1;
+    // threat.technique.id is always the parent technique.
+    let s = doc.beginText();
+    doc.text.byte(0x54);
+    doc.text.bytes(tag.ptr + <usize>(p + 1), 4);
+    const newTechnique = doc.addText(TECHNIQUE_ID, s);
+    if (newTechnique) {
+      s = doc.beginText();
+      doc.text.ascii("https://attack.mitre.org/techniques/T");
+      doc.text.bytes(tag.ptr + <usize>(p + 1), 4);
+      doc.text.byte(0x2f);
+      doc.addText(TECHNIQUE_REFERENCE, s);
+    }
+    if (isSub) {
+      s = doc.beginText();
+      doc.text.byte(0x54);
+      doc.text.bytes(tag.ptr + <usize>(p + 1), 8);
+      if (doc.addText(SUBTECHNIQUE_ID, s)) {
+        if (nameFrom < tag.len) { s = doc.beginText(); appendWords(doc, nameFrom, tag.len); doc.addText(SUBTECHNIQUE_NAME, s); }
+        s = doc.beginText();
+        doc.text.ascii("https://attack.mitre.org/techniques/T");
+        doc.text.bytes(tag.ptr + <usize>(p + 1), 4);
+        doc.text.byte(0x2f);
+        doc.text.bytes(tag.ptr + <usize>(p + 6), 3);
+        doc.text.byte(0x2f);
+        doc.addText(SUBTECHNIQUE_REFERENCE, s);
+      }
+    } else if (newTechnique && nameFrom < tag.len) {
+      s = doc.beginText(); appendWords(doc, nameFrom, tag.len); doc.addText(TECHNIQUE_NAME, s);
+    }
+    doc.setConst(THREAT_FRAMEWORK, "MITRE ATT&CK");
+    return;
+  }
+  // Tactic by name: "mitre_privilege_escalation".
+  if (!prefixed) return;
+  for (let r = 0; r < TACTICS.length / 3; r++) {
+    if (restEquals(p, TACTICS[r * 3 + 1])) { addTactic(doc, r); return; }
+  }
+}
+
+function restEqualsPrefix(s: string): bool {
+  if (tag.len < s.length) return false;
+  for (let i = 0; i < s.length; i++) if (lower(at(i)) != <i32>s.charCodeAt(i)) return false;
+  return true;
+}

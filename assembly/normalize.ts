@@ -1,0 +1,218 @@
+// One record in, one document out. Every input, however broken, gives a
+// single valid JSON object that keeps what was sent: a parse failure or an
+// unknown shape becomes an `event.kind: pipeline_error` document that says
+// why and carries the input, instead of a trap or a dropped record.
+
+import { ByteBuf } from "./io/buffers";
+import { Tape, T_OBJ, T_ARR, T_STR } from "./json/tape";
+import { parse, parseError, parseErrorAt, parseErrorText } from "./json/parser";
+import { decodeStringToken, writeEscaped } from "./json/escape";
+import {
+  Walker, WalkMode, LOSS_REPAIRED, LOSS_NUMBER_AS_STRING, LOSS_DUPLICATE_KEY, LOSS_DEPTH_AS_STRING,
+} from "./json/walker";
+import { Doc } from "./ecs/doc";
+import { writeEcsFields } from "./ecs/write_ecs";
+import { writeHecEnvelope } from "./splunk/write_hec";
+import { Instant, instantFromClock, writeRfc3339 } from "./text/time";
+import { writeMurmur3Hex } from "./text/hash";
+import { detect, familyDataset, familySourcetype, top, K_TIMESTAMP, UNKNOWN } from "./map/detect";
+import { mapFamily } from "./map/families";
+import { eventTime, setEventTime } from "./map/common";
+import * as F from "./map/ids";
+
+export const TARGET_ECS: i32 = 0;
+export const TARGET_SPLUNK: i32 = 1;
+
+/** Elasticsearch refuses objects nested deeper than 20; sysdig.* starts at
+ *  depth 1, and its own containers below this are kept as JSON text. */
+const ECS_PAYLOAD_DEPTH: i32 = 16;
+/** Splunk has no such limit, but Fluent Bit repacks the envelope. */
+const HEC_PAYLOAD_DEPTH: i32 = 64;
+
+export const ECS_VERSION = "9.4.0";
+
+const out = new ByteBuf();
+const payload = new ByteBuf();
+const unwrapped = new ByteBuf();
+const clockDigits = new ByteBuf();
+const recordTape = new Tape();
+const innerTape = new Tape();
+const doc = new Doc();
+const walker = new Walker();
+const clock = new Instant();
+const ecsMode = new WalkMode();
+const hecMode = new WalkMode();
+ecsMode.safeKeys = true;
+ecsMode.keyValueLists = true;
+ecsMode.dedupe = true;
+ecsMode.maxDepth = ECS_PAYLOAD_DEPTH;
+hecMode.maxDepth = HEC_PAYLOAD_DEPTH;
+
+/** Normalizes one record for `target`; returns the address of the
+ *  NUL-terminated UTF-8 JSON document (valid until the next call). */
+export function normalize(
+  target: i32, tagPtr: usize, tagLen: i32, sec: u32, nsec: u32, recPtr: usize, recLen: i32,
+): usize {
+  out.trim();
+  payload.trim();
+  unwrapped.trim();
+  doc.trim();
+  doc.reset();
+  Walker.beginRecord();
+  walker.loss = 0;
+  instantFromClock(sec, nsec, clockDigits, clock);
+  if (tagPtr == 0 || tagLen < 0) tagLen = 0;
+
+  if (recPtr == 0 || recLen <= 0) {
+    failure(target, tagPtr, tagLen, "empty record", 0, 0);
+  } else if (!parse(recordTape, recPtr, recLen)) {
+    const msg = "invalid JSON: " + parseErrorText(parseError) + " at byte " + parseErrorAt.toString();
+    failure(target, tagPtr, tagLen, msg, recPtr, recLen);
+  } else {
+    let tape = recordTape;
+    // Fluent Bit's tail, tcp and Splunk-raw inputs wrap the event in a
+    // single string field; the event is inside it.
+    const inner = wrappedEvent(recordTape);
+    if (inner >= 0) {
+      unwrapped.reset();
+      decodeStringToken(unwrapped, recordTape, inner);
+      if (parse(innerTape, unwrapped.ptr, unwrapped.len) && innerTape.kind(0) == T_OBJ) tape = innerTape;
+    }
+    const rootKind = tape.kind(0);
+    if (rootKind == T_ARR) {
+      failure(target, tagPtr, tagLen,
+        "a JSON array, not one event: split batches before this filter (Fluent Bit's http input does)",
+        tape.base, tape.size);
+    } else if (rootKind != T_OBJ) {
+      failure(target, tagPtr, tagLen, "not a JSON object", tape.base, tape.size);
+    } else {
+      normalizeEvent(target, tape, tagPtr, tagLen);
+    }
+  }
+  out.byte(0);
+  return out.ptr;
+}
+
+/** The string of a record that holds nothing but `log` or `message`, or -1. */
+function wrappedEvent(tape: Tape): i32 {
+  if (tape.kind(0) != T_OBJ || tape.count < 3 || tape.next(0) != 3) return -1;
+  if (!tape.stringEquals(1, "log") && !tape.stringEquals(1, "message")) return -1;
+  return tape.kind(2) == T_STR ? 2 : -1;
+}
+
+function normalizeEvent(target: i32, tape: Tape, tagPtr: usize, tagLen: i32): void {
+  doc.tape = tape;
+  const family = detect(tape, 0);
+  const known = mapFamily(doc, family);
+
+  // The payload first: writing it tells what had to change to keep it valid.
+  payload.reset();
+  if (target == TARGET_ECS) walker.write(payload, tape, 0, ecsMode);
+  else if (tape.hasRepair || tape.hasUnsafeNumber) walker.write(payload, tape, 0, hecMode);
+  else payload.bytes(tape.base, tape.size);
+
+  if (!known) {
+    doc.setConst(F.EVENT_KIND, "pipeline_error");
+    doc.setConst(F.ERROR_MESSAGE, "unrecognized event: no Sysdig event shape matched; the payload is kept under sysdig");
+    setEventTime(doc, top[K_TIMESTAMP]);
+  }
+  noteLosses(tape);
+  setCommonFields(family);
+  if (!doc.has(F.TIMESTAMP)) setClockTimestamp();
+  if (!doc.has(F.EVENT_ID)) {
+    const s = doc.beginText();
+    writeMurmur3Hex(doc.text, tape.base, tape.size);
+    doc.setText(F.EVENT_ID, s);
+  }
+  const time = eventTime.valid && doc.has(F.TIMESTAMP) ? eventTime : clock;
+  if (target == TARGET_ECS) {
+    out.byte(0x7b);
+    writeEcsFields(out, doc);
+    out.ascii(",\"sysdig\":");
+    out.bytes(payload.ptr, payload.len);
+    out.byte(0x7d);
+  } else {
+    writeHecEnvelope(out, doc, time, tagPtr, tagLen, familySourcetype(family), payload);
+  }
+}
+
+/** Says in the document what had to change to keep the payload valid and
+ *  indexable; keeps the exact input in event.original where values were dropped. */
+function noteLosses(tape: Tape): void {
+  const loss = walker.loss;
+  if (loss == 0) return;
+  const s = doc.beginText();
+  if (doc.has(F.ERROR_MESSAGE)) { doc.valueText(F.ERROR_MESSAGE, doc.text); doc.text.ascii("; "); }
+  let first = true;
+  if (loss & LOSS_REPAIRED) { note(first, "invalid UTF-8 or lone surrogates replaced by U+FFFD"); first = false; }
+  if (loss & LOSS_NUMBER_AS_STRING) { note(first, "numbers beyond 64-bit or double range kept as strings"); first = false; }
+  if (loss & LOSS_DEPTH_AS_STRING) { note(first, "objects nested too deep to index kept as JSON text"); first = false; }
+  if (loss & LOSS_DUPLICATE_KEY) { note(first, "duplicate keys: sysdig keeps the first value, event.original keeps all"); first = false; }
+  // A second error.message cannot be added, so rebuild it as one text.
+  docReplaceText(F.ERROR_MESSAGE, s);
+  if (loss & LOSS_DUPLICATE_KEY) setOriginal(tape.base, tape.size);
+}
+
+function note(first: bool, text: string): void {
+  if (!first) doc.text.ascii("; ");
+  doc.text.ascii(text);
+}
+
+function docReplaceText(f: i32, start: i32): void {
+  if (!doc.has(f)) { doc.setText(f, start); return; }
+  // Only the unknown-shape message can be there already; it was copied into
+  // the new text above, so the old value is dropped by re-setting the field.
+  doc.replaceText(f, start);
+}
+
+function setOriginal(ptr: usize, len: i32): void {
+  const s = doc.beginText();
+  doc.text.bytes(ptr, len);
+  doc.setText(F.EVENT_ORIGINAL, s);
+}
+
+function setCommonFields(family: i32): void {
+  doc.setConst(F.ECS_VERSION, ECS_VERSION);
+  doc.setConst(F.EVENT_MODULE, "sysdig");
+  doc.setConst(F.EVENT_DATASET, familyDataset(family));
+  doc.setConst(F.OBSERVER_VENDOR, "Sysdig");
+  const s = doc.beginText();
+  writeRfc3339(doc.text, clock);
+  doc.setText(F.EVENT_CREATED, s);
+}
+
+/** Without a usable event time, @timestamp is when Fluent Bit received it,
+ *  and the document says so. */
+function setClockTimestamp(): void {
+  const s = doc.beginText();
+  writeRfc3339(doc.text, clock);
+  doc.setText(F.TIMESTAMP, s);
+  doc.addConst(F.TAGS, "_sysdig_no_event_time");
+}
+
+/** A document for input that is not a JSON object at all. */
+function failure(target: i32, tagPtr: usize, tagLen: i32, message: string, ptr: usize, len: i32): void {
+  doc.tape = recordTape;
+  doc.setConst(F.EVENT_KIND, "pipeline_error");
+  doc.setConst(F.ERROR_MESSAGE, message);
+  if (len > 0) setOriginal(ptr, len);
+  setCommonFields(UNKNOWN);
+  setClockTimestamp();
+  if (len > 0) {
+    const s = doc.beginText();
+    writeMurmur3Hex(doc.text, ptr, len);
+    doc.setText(F.EVENT_ID, s);
+  }
+  if (target == TARGET_ECS) {
+    out.byte(0x7b);
+    writeEcsFields(out, doc);
+    out.byte(0x7d);
+  } else {
+    // The event is the input as a string, since it is not JSON.
+    payload.reset();
+    payload.byte(0x22);
+    if (len > 0) writeEscaped(payload, ptr, len);
+    payload.byte(0x22);
+    writeHecEnvelope(out, doc, clock, tagPtr, tagLen, familySourcetype(UNKNOWN), payload);
+  }
+}

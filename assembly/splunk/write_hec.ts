@@ -1,0 +1,64 @@
+// The Splunk HTTP Event Collector envelope, complete, to be sent with the
+// splunk output's `splunk_send_raw on`:
+//   time        epoch seconds with every sub-second digit of the event, as a
+//               string (a number would be rounded to a double in Fluent Bit)
+//   host        host.name, when the event names one
+//   source      the Fluent Bit tag the record came in with
+//   sourcetype  sysdig:<product>:<family>
+//   event       the Sysdig payload as it was sent
+//   fields      indexed fields under their CIM names (strings only)
+
+import { ByteBuf } from "../io/buffers";
+import { Doc } from "../ecs/doc";
+import { FIELDS } from "../ecs/fields";
+import { writeNode } from "../ecs/values";
+import { writeQuotedString, writeEscaped } from "../json/escape";
+import { Instant, writeEpochSeconds } from "../text/time";
+import * as F from "../map/ids";
+
+export function writeHecEnvelope(
+  out: ByteBuf, doc: Doc, time: Instant, tagPtr: usize, tagLen: i32,
+  sourcetype: string, event: ByteBuf,
+): void {
+  out.ascii("{\"time\":\"");
+  writeEpochSeconds(out, time);
+  out.byte(0x22);
+  const host = doc.first(F.HOST_NAME);
+  if (host >= 0) {
+    out.ascii(",\"host\":");
+    writeNode(out, doc, host, 0, true);
+  }
+  out.ascii(",\"source\":\"");
+  if (tagLen > 0) writeEscaped(out, tagPtr, tagLen);
+  else out.ascii("sysdig");
+  out.ascii("\",\"sourcetype\":");
+  writeQuotedString(out, sourcetype);
+  out.ascii(",\"event\":");
+  out.bytes(event.ptr, event.len);
+  out.ascii(",\"fields\":{");
+  let first = true;
+  for (let f = 0; f < FIELDS.length; f++) {
+    const field = unchecked(FIELDS[f]);
+    let n = doc.first(f);
+    if (n < 0 || field.cim.length == 0) continue;
+    if (!first) out.byte(0x2c);
+    first = false;
+    out.byte(0x22);
+    out.ascii(field.cim);
+    out.ascii("\":");
+    if (field.isList) {
+      out.byte(0x5b);
+      let firstValue = true;
+      while (n >= 0) {
+        if (!firstValue) out.byte(0x2c);
+        firstValue = false;
+        writeNode(out, doc, n, field.type, true);
+        n = doc.nodeNext(n);
+      }
+      out.byte(0x5d);
+    } else {
+      writeNode(out, doc, n, field.type, true);
+    }
+  }
+  out.ascii("}}");
+}

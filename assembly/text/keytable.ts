@@ -1,0 +1,78 @@
+// Static name → index lookup on raw UTF-8 bytes, so that an object's keys
+// are matched in one pass without making strings of them.
+
+import { ByteBuf } from "../io/buffers";
+import { Tape, T_OBJ, F_ESCAPED } from "../json/tape";
+import { decodeStringToken } from "../json/escape";
+
+@inline export function fnv1a(ptr: usize, len: i32): u32 {
+  let h: u32 = 2166136261;
+  for (let i = 0; i < len; i++) {
+    h ^= <u32>load<u8>(ptr + <usize>i);
+    h *= 16777619;
+  }
+  return h;
+}
+
+export class KeyTable {
+  names: string[];
+  private utf8: ArrayBuffer[] = [];
+  private slots: Int32Array;
+  private mask: u32;
+
+  constructor(names: string[]) {
+    this.names = names;
+    let size = 16;
+    while (size < names.length * 3) size <<= 1;
+    this.slots = new Int32Array(size);
+    this.mask = <u32>(size - 1);
+    for (let i = 0; i < names.length; i++) {
+      const b = String.UTF8.encode(names[i]);
+      this.utf8.push(b);
+      let s = fnv1a(changetype<usize>(b), b.byteLength) & this.mask;
+      while (this.slots[s] != 0) s = (s + 1) & this.mask;
+      this.slots[s] = i + 1;
+    }
+  }
+
+  /** Index of the name spelled by the `len` bytes at `ptr`, or -1. */
+  lookup(ptr: usize, len: i32): i32 {
+    let s = fnv1a(ptr, len) & this.mask;
+    while (true) {
+      const v = unchecked(this.slots[s]);
+      if (v == 0) return -1;
+      const b = unchecked(this.utf8[v - 1]);
+      if (b.byteLength == len && memory.compare(changetype<usize>(b), ptr, <usize>len) == 0) return v - 1;
+      s = (s + 1) & this.mask;
+    }
+  }
+
+  /** Index of the name held by a string token, or -1. */
+  lookupToken(tape: Tape, tok: i32): i32 {
+    if ((tape.flags(tok) & F_ESCAPED) == 0) {
+      return this.lookup(tape.ptr(tape.innerStart(tok)), tape.innerLen(tok));
+    }
+    scratch.reset();
+    decodeStringToken(scratch, tape, tok);
+    return this.lookup(scratch.ptr, scratch.len);
+  }
+
+  /** Sets found[i] to the value token of this table's i-th name in object
+   *  `obj` (-1 where absent). The first occurrence of a key wins. */
+  collect(tape: Tape, obj: i32, found: StaticArray<i32>): void {
+    for (let i = 0; i < found.length; i++) unchecked(found[i] = -1);
+    if (obj < 0 || tape.kind(obj) != T_OBJ) return;
+    const end = tape.next(obj);
+    let c = obj + 1;
+    while (c < end) {
+      const id = this.lookupToken(tape, c);
+      if (id >= 0 && id < found.length && unchecked(found[id]) < 0) unchecked(found[id] = c + 1);
+      c = tape.next(c + 1);
+    }
+  }
+
+  /** A results array sized for this table. */
+  newFound(): StaticArray<i32> { return new StaticArray<i32>(this.names.length); }
+}
+
+const scratch = new ByteBuf();

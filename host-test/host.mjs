@@ -1,0 +1,491 @@
+// A Node stand-in for Fluent Bit's `wasm` filter host (flb_wasm.c on WAMR).
+//
+// It repeats the per-record call sequence of
+// flb_wasm_call_function_format_json() step for step, so a module that
+// behaves here behaves the same way inside Fluent Bit:
+//   1. copy tag and record in via dup_data: __new(len + 1, 0), __pin(ptr),
+//      bytes + trailing NUL; the lengths passed exclude the NUL;
+//   2. call fn(tag_ptr, tag_len, sec, nsec, rec_ptr, rec_len) -> ptr;
+//   3. validate the returned address and its NUL terminator, copy the string;
+//   4. free both copies with __unpin (also after a trap).
+// filter_wasm.c then keeps the record only if the copy is exactly one JSON
+// object, which is what the status classification below mirrors.
+
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+export const DEFAULT_WASM_PATH = fileURLToPath(
+  new URL('../build/sysdig_normalizer.wasm', import.meta.url),
+);
+
+const ALLOCATOR_EXPORTS = ['memory', '__new', '__pin', '__unpin'];
+
+// fatal: Fluent Bit's yyjson parser rejects invalid UTF-8 rather than
+// replacing it. ignoreBOM: a leading BOM must stay visible so that it fails
+// parsing here as it does there.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const utf8 = new TextEncoder();
+
+/**
+ * @typedef {object} CallResult
+ * @property {'ok'|'dropped'|'invalid'|'trap'} status
+ * @property {string|null} output  the returned string, exactly as returned
+ * @property {object|null} record  JSON.parse(output) when status is 'ok'
+ * @property {string|null} error   why the record would not be kept
+ */
+
+/**
+ * Loads and instantiates a filter module.
+ * @param {string} [wasmPath]
+ * @returns {Promise<{
+ *   imports: WebAssembly.ModuleImportDescriptor[],
+ *   exports: string[],
+ *   instance: WebAssembly.Instance,
+ *   abi: Record<string, Function>,
+ *   memoryBytes: () => number,
+ *   call: (fnName: string, record: string|Uint8Array,
+ *          options?: {tag?: string|Uint8Array, sec?: number, nsec?: number}) => CallResult,
+ * }>}
+ */
+export async function loadFilter(wasmPath = DEFAULT_WASM_PATH) {
+  const bytes = await readFile(wasmPath);
+  const module = await WebAssembly.compile(bytes);
+  const imports = WebAssembly.Module.imports(module);
+  const exports = WebAssembly.Module.exports(module).map((entry) => entry.name);
+  const instance = await WebAssembly.instantiate(module, stubImports(imports));
+
+  const missing = ALLOCATOR_EXPORTS.filter((name) => !(name in instance.exports));
+  if (missing.length > 0) {
+    throw new Error(
+      `${wasmPath} does not export ${missing.join(', ')}; WAMR needs them to copy records in ` +
+        '(build with --exportRuntime)',
+    );
+  }
+
+  // The host calls every export through this mutable table (the exports
+  // object itself is frozen), so tests can interpose on __new/__pin/__unpin
+  // or on a filter function to observe the ABI.
+  const abi = { ...instance.exports };
+  const memory = instance.exports.memory;
+
+  return {
+    imports,
+    exports,
+    instance,
+    abi,
+    memoryBytes: () => memory.buffer.byteLength,
+    call: (fnName, record, options = {}) => callFilter(abi, memory, fnName, record, options),
+  };
+}
+
+// Fluent Bit's WAMR leaves unresolved function imports unlinked and traps
+// when one is called. A throwing stub that names the import reproduces
+// that, and makes the call stand out in the error.
+function stubImports(imports) {
+  const importObject = {};
+  for (const { module, name, kind } of imports) {
+    if (kind !== 'function') {
+      throw new Error(
+        `module imports ${kind} ${module}.${name}; WAMR cannot link that and Fluent Bit would fail to start`,
+      );
+    }
+    importObject[module] ??= {};
+    importObject[module][name] = () => {
+      throw new Error(`unexpected call to imported function ${module}.${name}`);
+    };
+  }
+  return importObject;
+}
+
+function callFilter(abi, memory, fnName, record, { tag = 'sysdig', sec, nsec } = {}) {
+  const filterFn = abi[fnName];
+  if (typeof filterFn !== 'function') {
+    throw new Error(`module does not export a function named ${fnName}`);
+  }
+  const now = currentTime();
+  const tagBytes = toBytes(tag);
+  const recordBytes = toBytes(record);
+
+  const copies = [];
+  let returnedPtr;
+  let returned = null;
+  let failure = null;
+  let step = 'copying the tag in';
+  try {
+    const tagPtr = dupData(abi, memory, tagBytes);
+    copies.push(tagPtr);
+    step = 'copying the record in';
+    const recordPtr = dupData(abi, memory, recordBytes);
+    copies.push(recordPtr);
+    step = `calling ${fnName}`;
+    returnedPtr =
+      filterFn(
+        tagPtr | 0,
+        tagBytes.length | 0,
+        (sec ?? now.sec) | 0,
+        (nsec ?? now.nsec) | 0,
+        recordPtr | 0,
+        recordBytes.length | 0,
+      ) >>> 0;
+    // Copied before the frees, as flb_wasm.c strdup's before module_free.
+    if (returnedPtr !== 0) returned = readCString(memory, returnedPtr);
+  } catch (error) {
+    failure = { status: 'trap', output: null, record: null, error: `${describeError(error)} (while ${step})` };
+  }
+
+  for (const ptr of copies) {
+    try {
+      abi.__unpin(ptr);
+    } catch (error) {
+      // Fluent Bit would still keep the record here, but a runtime that
+      // cannot free its own allocation is broken, so it is reported loudly.
+      failure ??= {
+        status: 'trap',
+        output: null,
+        record: null,
+        error: `__unpin(${ptr}) after the call: ${describeError(error)}`,
+      };
+    }
+  }
+  if (failure) return failure;
+
+  if (returnedPtr === 0) {
+    return { status: 'dropped', output: null, record: null, error: 'filter returned 0' };
+  }
+  if (returned.error) {
+    return { status: 'invalid', output: null, record: null, error: returned.error };
+  }
+  return classifyOutput(returned.bytes);
+}
+
+// WAMR's dup_data on an AssemblyScript module: __new(size, 0) allocates an
+// ArrayBuffer-like block, __pin keeps the collector off it until __unpin.
+function dupData(abi, memory, bytes) {
+  const ptr = abi.__new(bytes.length + 1, 0) >>> 0;
+  abi.__pin(ptr);
+  // Read memory.buffer only now: __new may have grown (and detached) it.
+  const view = new Uint8Array(memory.buffer, ptr, bytes.length + 1);
+  view.set(bytes);
+  view[bytes.length] = 0;
+  return ptr;
+}
+
+// Mirrors wasm_runtime_validate_app_str_addr + strdup: the address must be
+// inside linear memory and a NUL must follow it before the end of memory.
+function readCString(memory, ptr) {
+  const heap = new Uint8Array(memory.buffer);
+  if (ptr >= heap.length) {
+    return { error: `returned pointer ${ptr} is outside linear memory (${heap.length} bytes)` };
+  }
+  const end = heap.indexOf(0, ptr);
+  if (end < 0) {
+    return { error: `no NUL terminator between returned pointer ${ptr} and the end of memory` };
+  }
+  return { bytes: heap.slice(ptr, end) };
+}
+
+function classifyOutput(outputBytes) {
+  let output;
+  try {
+    output = strictUtf8.decode(outputBytes);
+  } catch {
+    const preview = new TextDecoder().decode(outputBytes.subarray(0, 200));
+    return {
+      status: 'invalid',
+      output: null,
+      record: null,
+      error: `output is not valid UTF-8 (lossy preview: ${JSON.stringify(preview)})`,
+    };
+  }
+  if (output === '') {
+    return { status: 'dropped', output, record: null, error: 'filter returned an empty string' };
+  }
+  const problem = { status: 'invalid', output, record: null, error: null };
+
+  let record;
+  try {
+    record = JSON.parse(output);
+  } catch (error) {
+    return { ...problem, error: `output is not valid JSON: ${error.message}` };
+  }
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) {
+    const kind = record === null ? 'null' : Array.isArray(record) ? 'an array' : `a ${typeof record}`;
+    return { ...problem, error: `output is ${kind}, not a JSON object` };
+  }
+  const yyjsonError = findYyjsonOnlyError(output, record);
+  if (yyjsonError) return { ...problem, error: yyjsonError };
+  return { status: 'ok', output, record, error: null };
+}
+
+// JSON.parse accepts two things that Fluent Bit's yyjson parser rejects:
+// unpaired surrogate escapes and numbers that overflow a double.
+function findYyjsonOnlyError(text, parsed) {
+  if (text.includes('\\u')) {
+    const surrogate = findLoneSurrogateEscape(text);
+    if (surrogate) return surrogate;
+  }
+  if (/[0-9][eE]|[0-9]{309}/.test(text) && containsNonFiniteNumber(parsed)) {
+    return 'output has a number that overflows a double (yyjson rejects it)';
+  }
+  return null;
+}
+
+// Only valid JSON reaches here, so every backslash is inside a string and
+// a linear walk over escape sequences is enough.
+function findLoneSurrogateEscape(text) {
+  let pendingHighAt = -1;
+  const unpairedHigh = () =>
+    `output has a high surrogate escape ${text.slice(pendingHighAt, pendingHighAt + 6)} ` +
+    `at offset ${pendingHighAt} without a low surrogate escape after it`;
+
+  for (let i = text.indexOf('\\'); i >= 0; i = text.indexOf('\\', i)) {
+    const isUnicodeEscape = text[i + 1] === 'u';
+    const unit = isUnicodeEscape ? parseInt(text.slice(i + 2, i + 6), 16) : -1;
+    const isHigh = unit >= 0xd800 && unit <= 0xdbff;
+    const isLow = unit >= 0xdc00 && unit <= 0xdfff;
+    if (pendingHighAt >= 0) {
+      if (!isLow || i !== pendingHighAt + 6) return unpairedHigh();
+      pendingHighAt = -1;
+    } else if (isLow) {
+      return `output has a lone low surrogate escape ${text.slice(i, i + 6)} at offset ${i}`;
+    } else if (isHigh) {
+      pendingHighAt = i;
+    }
+    i += isUnicodeEscape ? 6 : 2;
+  }
+  return pendingHighAt >= 0 ? unpairedHigh() : null;
+}
+
+function containsNonFiniteNumber(root) {
+  const pending = [root];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) return true;
+    } else if (value !== null && typeof value === 'object') {
+      pending.push(...Object.values(value));
+    }
+  }
+  return false;
+}
+
+// hrtime has nanoseconds but no epoch; anchor it to the wall clock once.
+const hrtimeOrigin = process.hrtime.bigint();
+const wallClockOriginNs = BigInt(Date.now()) * 1_000_000n;
+
+// Callers truncate to u32 (`| 0`), as Fluent Bit casts tv_sec/tv_nsec.
+function currentTime() {
+  const nowNs = process.hrtime.bigint() - hrtimeOrigin + wallClockOriginNs;
+  return { sec: Number(nowNs / 1_000_000_000n), nsec: Number(nowNs % 1_000_000_000n) };
+}
+
+function toBytes(value) {
+  if (typeof value === 'string') return utf8.encode(value);
+  if (value instanceof Uint8Array) return value;
+  throw new TypeError('record and tag must be a string, Buffer or Uint8Array');
+}
+
+function describeError(error) {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+// ---------------------------------------------------------------------------
+// Exact JSON reading for tests. JSON.parse rounds integers beyond 2^53 and
+// silently keeps the last of duplicate keys (Node 20's reviver has no
+// `context.source`), so both helpers below share a small hand-written parser.
+
+/**
+ * Parses JSON like JSON.parse, except integers that are not safe JS integers
+ * come back as BigInt with every digit intact.
+ * @param {string} jsonText
+ */
+export function parseExact(jsonText) {
+  return new ExactJsonParser(jsonText).parseDocument();
+}
+
+/**
+ * Lists the JSON pointers (RFC 6901) of every object member whose key
+ * already appeared earlier in the same object. Expects valid JSON.
+ * @param {string} jsonText
+ * @returns {string[]}
+ */
+export function findDuplicateKeys(jsonText) {
+  const duplicates = [];
+  new ExactJsonParser(jsonText, (pointer) => duplicates.push(pointer)).parseDocument();
+  return duplicates;
+}
+
+const NUMBER_LITERAL = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y;
+const HEX4 = /^[0-9a-fA-F]{4}$/;
+const SIMPLE_ESCAPES = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+
+class ExactJsonParser {
+  constructor(text, onDuplicateKey = null) {
+    this.text = text;
+    this.pos = 0;
+    this.path = [];
+    this.onDuplicateKey = onDuplicateKey;
+  }
+
+  parseDocument() {
+    this.skipWhitespace();
+    const value = this.parseValue();
+    this.skipWhitespace();
+    if (this.pos < this.text.length) this.fail('unexpected content after the JSON value');
+    return value;
+  }
+
+  parseValue() {
+    const ch = this.text[this.pos];
+    if (ch === '{') return this.parseObject();
+    if (ch === '[') return this.parseArray();
+    if (ch === '"') return this.parseString();
+    if (ch === '-' || (ch >= '0' && ch <= '9')) return this.parseNumber();
+    for (const [literal, value] of [['true', true], ['false', false], ['null', null]]) {
+      if (this.text.startsWith(literal, this.pos)) {
+        this.pos += literal.length;
+        return value;
+      }
+    }
+    return this.fail(ch === undefined ? 'unexpected end of input' : `unexpected character ${JSON.stringify(ch)}`);
+  }
+
+  parseObject() {
+    const object = {};
+    this.pos++;
+    this.skipWhitespace();
+    if (this.text[this.pos] === '}') {
+      this.pos++;
+      return object;
+    }
+    for (;;) {
+      this.skipWhitespace();
+      if (this.text[this.pos] !== '"') this.fail('expected a string key');
+      const key = this.parseString();
+      this.skipWhitespace();
+      this.expect(':');
+      this.skipWhitespace();
+      if (Object.hasOwn(object, key) && this.onDuplicateKey) {
+        this.onDuplicateKey(toJsonPointer([...this.path, key]));
+      }
+      this.path.push(key);
+      const value = this.parseValue();
+      this.path.pop();
+      // defineProperty, not assignment, so a "__proto__" key stays a plain
+      // member, as it does with JSON.parse.
+      Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+      this.skipWhitespace();
+      if (this.text[this.pos] === ',') {
+        this.pos++;
+        continue;
+      }
+      this.expect('}');
+      return object;
+    }
+  }
+
+  parseArray() {
+    const array = [];
+    this.pos++;
+    this.skipWhitespace();
+    if (this.text[this.pos] === ']') {
+      this.pos++;
+      return array;
+    }
+    for (;;) {
+      this.skipWhitespace();
+      this.path.push(array.length);
+      array.push(this.parseValue());
+      this.path.pop();
+      this.skipWhitespace();
+      if (this.text[this.pos] === ',') {
+        this.pos++;
+        continue;
+      }
+      this.expect(']');
+      return array;
+    }
+  }
+
+  parseString() {
+    const { text } = this;
+    let out = '';
+    let chunkStart = ++this.pos;
+    for (let i = chunkStart; ; ) {
+      if (i >= text.length) {
+        this.pos = i;
+        this.fail('unterminated string');
+      }
+      const code = text.charCodeAt(i);
+      if (code === 0x22) {
+        this.pos = i + 1;
+        return out + text.slice(chunkStart, i);
+      }
+      if (code < 0x20) {
+        this.pos = i;
+        this.fail('control character in string');
+      }
+      if (code !== 0x5c) {
+        i++;
+        continue;
+      }
+      out += text.slice(chunkStart, i);
+      const escape = text[i + 1];
+      if (escape === 'u') {
+        const hex = text.slice(i + 2, i + 6);
+        if (!HEX4.test(hex)) {
+          this.pos = i;
+          this.fail('invalid \\u escape');
+        }
+        out += String.fromCharCode(parseInt(hex, 16));
+        i += 6;
+      } else if (Object.hasOwn(SIMPLE_ESCAPES, escape ?? '')) {
+        out += SIMPLE_ESCAPES[escape];
+        i += 2;
+      } else {
+        this.pos = i;
+        this.fail('invalid escape');
+      }
+      chunkStart = i;
+    }
+  }
+
+  parseNumber() {
+    NUMBER_LITERAL.lastIndex = this.pos;
+    const match = NUMBER_LITERAL.exec(this.text);
+    if (!match) this.fail('invalid number');
+    this.pos += match[0].length;
+    const [literal, fraction, exponent] = match;
+    const value = Number(literal);
+    if (fraction === undefined && exponent === undefined && !Number.isSafeInteger(value)) {
+      return BigInt(literal);
+    }
+    return value;
+  }
+
+  skipWhitespace() {
+    const { text } = this;
+    let i = this.pos;
+    for (;;) {
+      const code = text.charCodeAt(i);
+      if (code !== 0x20 && code !== 0x0a && code !== 0x0d && code !== 0x09) break;
+      i++;
+    }
+    this.pos = i;
+  }
+
+  expect(ch) {
+    if (this.text[this.pos] !== ch) this.fail(`expected ${JSON.stringify(ch)}`);
+    this.pos++;
+  }
+
+  fail(message) {
+    throw new SyntaxError(`${message} at position ${this.pos}`);
+  }
+}
+
+function toJsonPointer(segments) {
+  return segments
+    .map((segment) => '/' + String(segment).replaceAll('~', '~0').replaceAll('/', '~1'))
+    .join('');
+}
