@@ -109,7 +109,7 @@ function normalizeEvent(target: i32, tape: Tape, tagPtr: usize, tagLen: i32): vo
   payload.reset();
   if (target == TARGET_ECS) walker.write(payload, tape, 0, ecsMode);
   else if (tape.hasRepair || tape.hasUnsafeNumber) walker.write(payload, tape, 0, hecMode);
-  else payload.bytes(tape.base, tape.size);
+  else payload.bytes(tape.ptr(tape.start(0)), tape.end(0) - tape.start(0));
 
   if (!known) {
     doc.setConst(F.EVENT_KIND, "pipeline_error");
@@ -121,7 +121,8 @@ function normalizeEvent(target: i32, tape: Tape, tagPtr: usize, tagLen: i32): vo
   if (!doc.has(F.TIMESTAMP)) setClockTimestamp();
   if (!doc.has(F.EVENT_ID)) {
     const s = doc.beginText();
-    writeMurmur3Hex(doc.text, tape.base, tape.size);
+    // Hash the value itself: whitespace around it must not change the id.
+    writeMurmur3Hex(doc.text, tape.ptr(tape.start(0)), tape.end(0) - tape.start(0));
     doc.setText(F.EVENT_ID, s);
   }
   const time = eventTime.valid && doc.has(F.TIMESTAMP) ? eventTime : clock;
