@@ -1,16 +1,11 @@
 import { describe, it, expect, beforeAll } from 'vitest';
-import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadFilter } from '../host.mjs';
 
 const require = createRequire(import.meta.url);
 const { EcsFlat } = require('@elastic/ecs/build/commonjs/ecs_flat.js');
 
-const SAMPLES_DIR = new URL('../fixtures/samples/', import.meta.url);
-const samples = readdirSync(SAMPLES_DIR)
-  .filter((f) => f.endsWith('.json'))
-  .sort()
-  .map((name) => ({ name, text: readFileSync(new URL(name, SAMPLES_DIR), 'utf8') }));
+import { samples } from './samples.mjs';
 
 const EXTENSION = /^process(\.parent)+\.(name|executable|command_line|pid)$/;
 const STRING_TYPES = new Set(['keyword', 'wildcard', 'match_only_text', 'text', 'ip', 'date', 'constant_keyword']);

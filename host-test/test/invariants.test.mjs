@@ -1,14 +1,8 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import fc from 'fast-check';
-import { readdirSync, readFileSync } from 'node:fs';
 import { loadFilter, findDuplicateKeys, parseExact } from '../host.mjs';
 
-const SAMPLES_DIR = new URL('../fixtures/samples/', import.meta.url);
-const samples = readdirSync(SAMPLES_DIR)
-  .filter((f) => f.endsWith('.json'))
-  .sort()
-  .map((name) => ({ name, text: readFileSync(new URL(name, SAMPLES_DIR), 'utf8') }));
-const runtimeSample = readFileSync(new URL('runtime-policy-event.json', SAMPLES_DIR), 'utf8');
+import { samples, runtimeSample } from './samples.mjs';
 
 const FNS = ['sysdig_to_ecs', 'sysdig_to_splunk'];
 const PARAMS = { seed: 42, numRuns: 300 };
