@@ -26,7 +26,8 @@ export const TARGET_SPLUNK: i32 = 1;
 /** Elasticsearch refuses objects nested deeper than 20; sysdig.* starts at
  *  depth 1, and its own containers below this are kept as JSON text. */
 const ECS_PAYLOAD_DEPTH: i32 = 16;
-/** Splunk has no such limit, but Fluent Bit repacks the envelope. */
+/** Splunk has no such limit, but Fluent Bit repacks the envelope with
+ *  recursive code (yyjson to msgpack, msgpack to JSON), so depth is bounded. */
 const HEC_PAYLOAD_DEPTH: i32 = 64;
 
 export const ECS_VERSION = "9.4.0";
@@ -108,12 +109,17 @@ function normalizeEvent(target: i32, tape: Tape, tagPtr: usize, tagLen: i32): vo
   // The payload first: writing it tells what had to change to keep it valid.
   payload.reset();
   if (target == TARGET_ECS) walker.write(payload, tape, 0, ecsMode);
-  else if (tape.hasRepair || tape.hasUnsafeNumber) walker.write(payload, tape, 0, hecMode);
+  // The payload goes to Splunk as it came, duplicate keys included (dropping
+  // one would lose data, and Fluent Bit's msgpack map keeps both), unless it
+  // must change to be valid JSON that Fluent Bit can repack.
+  else if (tape.hasRepair || tape.hasUnsafeNumber || tape.maxDepth > HEC_PAYLOAD_DEPTH) {
+    walker.write(payload, tape, 0, hecMode);
+  }
   else payload.bytes(tape.ptr(tape.start(0)), tape.end(0) - tape.start(0));
 
   if (!known) {
     doc.setConst(F.EVENT_KIND, "pipeline_error");
-    doc.setConst(F.ERROR_MESSAGE, "unrecognized event: no Sysdig event shape matched; the payload is kept under sysdig");
+    doc.setConst(F.ERROR_MESSAGE, "unrecognized event: no Sysdig event shape matched; nothing was mapped and the payload is kept as sent");
     setEventTime(doc, top[K_TIMESTAMP]);
   }
   noteLosses(tape);

@@ -28,7 +28,7 @@ const SPEC: string[] = [
   "destination.ip                                ip         1     dest_ip",
   "destination.port                              long       1     dest_port",
   "ecs.version                                   keyword    1     -",
-  "error.message                                 text       1     -",
+  "error.message                                 text       1     error_message",
   "event.action                                  keyword    1     -",
   "event.category                                keyword    n     category",
   "event.created                                 date       1     -",

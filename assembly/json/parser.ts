@@ -72,6 +72,7 @@ export function parse(tape: Tape, base: usize, size: i32): bool {
       if (c == 0x7b /* { */ || c == 0x5b /* [ */) {
         const t = tape.add(c == 0x7b ? T_OBJ : T_ARR, p);
         stack.push(t);
+        if (stack.len > tape.maxDepth) tape.maxDepth = stack.len;
         p = skipWs(tape, p + 1);
         if (p >= size) return fail(E_EOF, p);
         const d = tape.byteAt(p);

@@ -40,6 +40,8 @@ export class Tape {
   hasRepair: bool = false;
   /** Any number token is unsafe. */
   hasUnsafeNumber: bool = false;
+  /** Deepest container nesting (the root container is depth 1). */
+  maxDepth: i32 = 0;
   cells: IntBuf = new IntBuf();
 
   reset(base: usize, size: i32): void {
@@ -48,6 +50,7 @@ export class Tape {
     this.count = 0;
     this.hasRepair = false;
     this.hasUnsafeNumber = false;
+    this.maxDepth = 0;
     this.cells.reset();
   }
 

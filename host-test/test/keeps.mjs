@@ -1,0 +1,230 @@
+// The "nothing the sender sent is lost" oracle shared by the adversarial and
+// fuzz tests. It checks one filter result against its input:
+//   - input that is not a JSON object (or does not parse) must come back whole:
+//     ECS in event.original, Splunk as the event string;
+//   - otherwise every scalar of the input must appear in the payload
+//     (ECS `sysdig`, Splunk `event`) or, where the filter says it dropped
+//     values (duplicate keys), the exact input must be in event.original.
+// Scalars are compared as they are written: strings by value (lone
+// surrogates as U+FFFD, as the filter must repair them), numbers by their
+// digits (a number the filter turned into a string keeps the same digits).
+// The documented rewrites are allowed for: a {key, value} list element's key
+// string becomes an object key (with `.`/`[` → `_`, `]` dropped), and a
+// container cut at the depth limit is kept as JSON text, which is expanded.
+
+import { expect } from 'vitest';
+
+const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+const ESCAPES = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+
+/** Lists the scalars (and keys) of valid JSON text, numbers as their digits. */
+export function scalarsOf(text) {
+  const values = [];
+  const keys = [];
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i])) i++;
+  };
+  const str = () => {
+    let out = '';
+    i++;
+    for (;;) {
+      // Copy the run up to the next quote or backslash in one slice.
+      let stop = i;
+      while (stop < text.length && text.charCodeAt(stop) !== 0x22 && text.charCodeAt(stop) !== 0x5c) stop++;
+      out += text.slice(i, stop);
+      i = stop;
+      const c = text[i];
+      if (c === undefined) throw new Error('scalarsOf: unterminated string');
+      if (c === '"') {
+        i++;
+        return out.toWellFormed();
+      }
+      if (c === '\\') {
+        const e = text[i + 1];
+        if (e === 'u') {
+          out += String.fromCharCode(parseInt(text.slice(i + 2, i + 6), 16));
+          i += 6;
+        } else {
+          out += ESCAPES[e];
+          i += 2;
+        }
+      }
+    }
+  };
+  // Iterative, so 100,000-deep inputs do not overflow the JS stack.
+  const stack = [];
+  let expectKey = false;
+  for (;;) {
+    ws();
+    const c = text[i];
+    if (c === undefined) break;
+    if (c === '{' || c === '[') {
+      stack.push(c);
+      i++;
+      expectKey = c === '{';
+      continue;
+    }
+    if (c === '}' || c === ']') {
+      stack.pop();
+      i++;
+      continue;
+    }
+    if (c === ',') {
+      i++;
+      expectKey = stack.at(-1) === '{';
+      continue;
+    }
+    if (c === ':') {
+      i++;
+      continue;
+    }
+    if (c === '"') {
+      const s = str();
+      if (expectKey) {
+        keys.push(s);
+        expectKey = false;
+      } else values.push({ kind: 'string', value: s });
+      continue;
+    }
+    NUMBER.lastIndex = i;
+    const m = NUMBER.exec(text);
+    if (m && m[0].length > 0) {
+      values.push({ kind: 'number', value: m[0] });
+      i += m[0].length;
+      continue;
+    }
+    const literal = ['true', 'false', 'null'].find((l) => text.startsWith(l, i));
+    if (!literal) throw new Error(`scalarsOf: not JSON at ${i}: ${text.slice(i, i + 20)}`);
+    values.push({ kind: 'literal', value: literal });
+    i += literal.length;
+  }
+  return { values, keys };
+}
+
+const safeKey = (key) => (key === '' ? '_' : key.replace(/[.[]/g, '_').replace(/]/g, ''));
+
+function looksLikeContainer(s) {
+  const t = s.trimStart();
+  if (!t.startsWith('{') && !t.startsWith('[')) return false;
+  try {
+    JSON.parse(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Scalars of the output payload text, with depth-cut JSON text expanded. */
+function payloadScalars(payloadText) {
+  const values = new Map();
+  const keys = new Set();
+  const pending = [payloadText];
+  while (pending.length > 0) {
+    const { values: vs, keys: ks } = scalarsOf(pending.pop());
+    for (const k of ks) keys.add(k);
+    for (const v of vs) {
+      const id = `${v.kind}:${v.value}`;
+      values.set(id, (values.get(id) ?? 0) + 1);
+      if (v.kind === 'string' && looksLikeContainer(v.value)) pending.push(v.value);
+    }
+  }
+  return { values, keys };
+}
+
+/** The raw JSON text of a top-level member of an output document (found
+ *  in the text: re-serializing would round numbers). */
+function memberText(output, name) {
+  let i = output.indexOf('{') + 1;
+  while (i < output.length) {
+    while (' \t\n\r,'.includes(output[i])) i++;
+    if (output[i] !== '"') return undefined;
+    const keyEnd = endOfValue(output, i);
+    const key = JSON.parse(output.slice(i, keyEnd));
+    i = keyEnd;
+    while (' \t\n\r:'.includes(output[i])) i++;
+    const valueEnd = endOfValue(output, i);
+    if (key === name) return output.slice(i, valueEnd);
+    i = valueEnd;
+  }
+  return undefined;
+}
+
+function endOfValue(text, start) {
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') {
+        inString = false;
+        if (depth === 0) return i + 1;
+      }
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') {
+      depth--;
+      if (depth === 0) return i + 1;
+      if (depth < 0) return i;
+    } else if (depth === 0 && c === ',') return i;
+  }
+  return text.length;
+}
+
+function isJsonObjectText(text) {
+  try {
+    const v = JSON.parse(text);
+    return v !== null && typeof v === 'object' && !Array.isArray(v);
+  } catch {
+    return false;
+  }
+}
+
+/** The event a record carries: the record, or the JSON inside a lone log/message string. */
+function eventText(inputText) {
+  const record = JSON.parse(inputText);
+  const names = Object.keys(record);
+  if (names.length === 1 && (names[0] === 'log' || names[0] === 'message') && typeof record[names[0]] === 'string') {
+    if (isJsonObjectText(record[names[0]])) return record[names[0]];
+  }
+  return inputText;
+}
+
+/**
+ * Asserts that `result` (a host call result for `target`) keeps everything in
+ * `inputText` (a JS string; byte-level damage is tested separately).
+ */
+export function expectKeepsInput(inputText, result, target) {
+  expect(result.status, result.error ?? '').toBe('ok');
+  const doc = result.record;
+  const wellFormed = inputText.toWellFormed();
+  if (!isJsonObjectText(inputText)) {
+    if (target === 'ecs') {
+      expect(doc.event.kind).toBe('pipeline_error');
+      if (inputText.trim() !== '') expect(doc.event.original).toBe(wellFormed);
+    } else if (inputText.trim() !== '') {
+      expect(doc.event).toBe(wellFormed);
+    }
+    return;
+  }
+  if (target === 'ecs' && doc.event?.original !== undefined) {
+    // Values were dropped from sysdig (duplicate keys); the input is here whole.
+    expect(doc.event.original).toBe(wellFormed);
+    expect(doc.error.message).toMatch(/duplicate keys/);
+    return;
+  }
+  const payload = memberText(result.output, target === 'ecs' ? 'sysdig' : 'event');
+  expect(payload, 'no payload in the output').toBeDefined();
+  const have = payloadScalars(payload);
+  const missing = [];
+  for (const v of scalarsOf(eventText(inputText)).values) {
+    const candidates = [`${v.kind}:${v.value}`];
+    if (v.kind === 'number') candidates.push(`string:${v.value}`);
+    const found = candidates.find((id) => (have.values.get(id) ?? 0) > 0);
+    if (found) have.values.set(found, have.values.get(found) - 1);
+    else if (v.kind === 'string' && (have.keys.has(safeKey(v.value)) || have.keys.has(v.value))) continue;
+    else missing.push(v);
+  }
+  expect(missing, `input values missing from the ${target} payload`).toEqual([]);
+}
