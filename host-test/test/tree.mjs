@@ -13,11 +13,12 @@ export function stringifyExact(value) {
   );
 }
 
-/** Every path (array of keys/indexes) to a value in the tree, root excluded. */
-export function pathsOf(tree) {
+/** Every path (array of keys/indexes) to a value in the tree, root excluded;
+ *  objects for which `isLeaf` is true are not entered. */
+export function pathsOf(tree, isLeaf = () => false) {
   const paths = [];
   const walk = (node, path) => {
-    if (node === null || typeof node !== 'object') return;
+    if (node === null || typeof node !== 'object' || isLeaf(node)) return;
     for (const key of Object.keys(node)) {
       const here = [...path, Array.isArray(node) ? Number(key) : key];
       paths.push(here);
