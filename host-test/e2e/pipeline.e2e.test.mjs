@@ -1,0 +1,347 @@
+// End to end on a real Fluent Bit: the shipped pipeline
+// (fluent-bit/sysdig-to-elasticsearch-and-splunk.yaml) receives every sample
+// shape on its authenticated webhook and must deliver each one exactly once
+// to an Elasticsearch _bulk endpoint and to a Splunk HEC endpoint, through
+// 429/503 answers, receivers that are down, and a restart of Fluent Bit
+// with its filesystem buffer. Receivers are Fluent Bit's own elasticsearch
+// and splunk inputs; a small proxy in front of each records the raw requests
+// and injects the faults. Runs once with the .wasm and once with the .aot.
+//
+// Without a fluent-bit binary (FLUENT_BIT_BIN or PATH) every test here is
+// reported as skipped, with the reason; without flb-wamrc (FLB_WAMRC_BIN,
+// PATH, or beside fluent-bit) the .aot tests are.
+
+import { describe, it, beforeAll, afterAll, expect } from 'vitest';
+import { existsSync, writeFileSync, mkdirSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+
+import { SAMPLE_SHAPES } from '../test/samples.mjs';
+import {
+  REPO_ROOT,
+  WASM_MODULE,
+  compileAot,
+  findFluentBit,
+  findWamrc,
+  fluentBitVersion,
+  makeTempDir,
+  removeDir,
+  sleep,
+  waitFor,
+} from './harness.mjs';
+import {
+  Rig,
+  WEBHOOK_PATH,
+  WEBHOOK_TOKEN,
+  bulkDocumentLines,
+  checkEsDocument,
+  checkHecEnvelope,
+  checkRawBulkLine,
+  esKeyOf,
+  hecKeyOf,
+  loadShape,
+  post,
+  tally,
+} from './rig.mjs';
+
+const fluentBit = findFluentBit();
+const wamrc = fluentBit ? findWamrc(fluentBit) : null;
+const version = fluentBit ? fluentBitVersion(fluentBit) : null;
+const keepTemp = Boolean(process.env.E2E_KEEP_TEMP);
+
+const NO_FLUENT_BIT =
+  'SKIPPED: no fluent-bit binary (set FLUENT_BIT_BIN or put fluent-bit on PATH); ' +
+  'the end-to-end suite did NOT run';
+const NO_WAMRC =
+  'SKIPPED: no flb-wamrc (set FLB_WAMRC_BIN, put it on PATH or beside fluent-bit); ' +
+  'the .aot end-to-end suite did NOT run';
+
+const shapes = SAMPLE_SHAPES.map(loadShape);
+const shapesByEsKey = new Map(shapes.map((s) => [s.esKey, s]));
+const shapesByHecKey = new Map(shapes.map((s) => [s.hecKey, s]));
+const batchOf = (list) => `[${list.map((s) => s.text).join(',')}]`;
+
+const report = [];
+
+if (!fluentBit) {
+  console.warn(`\n${'!'.repeat(78)}\n${NO_FLUENT_BIT}\n${'!'.repeat(78)}\n`);
+} else {
+  console.log(`e2e: ${version} at ${fluentBit}; flb-wamrc: ${wamrc ?? 'not found'}`);
+}
+
+const variants = [
+  { name: 'wasm', skipReason: fluentBit ? null : NO_FLUENT_BIT },
+  { name: 'aot', skipReason: !fluentBit ? NO_FLUENT_BIT : !wamrc ? NO_WAMRC : null },
+];
+
+for (const variant of variants) {
+  describe(`Fluent Bit end to end with the .${variant.name} module`, () => {
+    let modulePath = null;
+    let aotDir = null;
+
+    beforeAll(() => {
+      if (variant.skipReason) {
+        console.warn(`\n${'!'.repeat(78)}\n${variant.skipReason}\n${'!'.repeat(78)}\n`);
+        return;
+      }
+      if (!existsSync(WASM_MODULE)) throw new Error(`${WASM_MODULE} is missing; run npm run build`);
+      if (variant.name === 'wasm') {
+        modulePath = WASM_MODULE;
+      } else {
+        aotDir = makeTempDir('sysdig-e2e-aot-');
+        modulePath = compileAot(wamrc, WASM_MODULE, aotDir);
+      }
+    });
+
+    afterAll(async () => {
+      if (aotDir) await removeDir(aotDir);
+    });
+
+    // Runs body(rig) on a fresh rig and records the per-destination counts.
+    const e2e = (title, body, { timeout = 180000, webhookToken, allowedErrors = null } = {}) =>
+      it(title, async (ctx) => {
+        if (variant.skipReason) ctx.skip(variant.skipReason);
+        const rig = new Rig({ fluentBit, modulePath, label: `${variant.name}-${title.replace(/\W+/g, '-')}` });
+        let failed = true;
+        try {
+          await rig.start({ webhookToken });
+          const sent = await body(rig);
+          if (sent) {
+            const es = tally(rig.esRecords(), esKeyOf, sent);
+            const hec = tally(rig.hecRecords(), hecKeyOf, sent);
+            report.push({
+              variant: variant.name,
+              case: title,
+              es: { ...es, requests: rig.esProxy.requests.length, refused: rig.esProxy.refusedCount() },
+              hec: { ...hec, requests: rig.hecProxy.requests.length, refused: rig.hecProxy.refusedCount() },
+            });
+            for (const [name, t] of [['elasticsearch', es], ['splunk', hec]]) {
+              expect(t.unexpected, `${name}: unexpected events`).toEqual([]);
+              expect(t.lost, `${name}: lost events`).toBe(0);
+              expect(t.duplicated, `${name}: duplicated events`).toBe(0);
+              expect(t.received).toBe(t.sent);
+            }
+            checkContent(rig);
+          }
+          for (const p of [...rig.pipelines, rig.receiver]) {
+            const errors = p.errorLines().filter((line) => !(allowedErrors && allowedErrors.test(line)));
+            expect(errors, `errors in ${p.logPath}`).toEqual([]);
+          }
+          failed = false;
+        } finally {
+          await rig.cleanup({ keep: keepTemp || failed });
+          if (failed) console.error(`e2e: kept ${rig.dir} for inspection`);
+        }
+      }, timeout);
+
+    e2e('delivers every sample posted alone', async (rig) => {
+      for (const shape of shapes) {
+        expect((await rig.send(shape.text)).status).toBe(200);
+      }
+      await rig.waitForDelivery(shapes);
+      return shapes;
+    });
+
+    e2e('delivers every sample posted together as one JSON array', async (rig) => {
+      expect((await rig.send(batchOf(shapes))).status).toBe(200);
+      await rig.waitForDelivery(shapes);
+      return shapes;
+    });
+
+    e2e('refuses requests without the webhook secret and delivers none of them', async (rig) => {
+      const probes = await sendUnauthenticatedProbes(rig);
+      // The real traffic after the probes still gets through...
+      expect((await rig.send(batchOf(shapes))).status).toBe(200);
+      await rig.waitForDelivery(shapes);
+      // ...and none of the probes reached a destination or even a wire.
+      await expectProbesNowhere(rig, probes);
+      return shapes;
+    });
+
+    e2e(
+      'fails closed when SYSDIG_WEBHOOK_TOKEN is not set',
+      async (rig) => {
+        const probes = await sendUnauthenticatedProbes(rig, { expectedStatus: [401, 403] });
+        // A header cannot carry the line break in the fallback token.
+        const raw = await rawRequest(
+          rig.ports.webhook,
+          `POST ${WEBHOOK_PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
+            'Authorization: Splunk SYSDIG_WEBHOOK_TOKEN is not set\nso every request is refused\r\n' +
+            `Content-Length: ${probes.bodyFor('raw-lf').length}\r\nConnection: close\r\n\r\n${probes.bodyFor('raw-lf')}`,
+        );
+        expect(raw.split('\r\n')[0]).not.toMatch(/ 2\d\d /);
+        // Even the right token for a configured pipeline is refused.
+        expect((await rig.send(probes.bodyFor('configured-token'))).status).toBe(403);
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+        await expectProbesNowhere(rig, probes);
+        expect(rig.esProxy.requests).toHaveLength(0);
+        expect(rig.hecProxy.requests).toHaveLength(0);
+        return null;
+      },
+      { webhookToken: null },
+    );
+
+    e2e('delivers everything while the receivers answer 429 and 503 for a while', async (rig) => {
+      rig.esProxy.failRequests(3, 429);
+      rig.hecProxy.failRequests(3, 503);
+      for (const shape of shapes.slice(0, 4)) expect((await rig.send(shape.text)).status).toBe(200);
+      expect((await rig.send(batchOf(shapes.slice(4)))).status).toBe(200);
+      await rig.waitForDelivery(shapes);
+      expect(rig.esProxy.refusedCount()).toBe(3);
+      expect(rig.hecProxy.refusedCount()).toBe(3);
+      return shapes;
+    }, { allowedErrors: /\[output:es:es\.\d+\] HTTP status=429 URI=\/_bulk/ });
+
+    e2e('delivers everything when the receivers are down and come back', async (rig) => {
+      await rig.esProxy.down();
+      await rig.hecProxy.down();
+      for (const shape of shapes.slice(0, 3)) expect((await rig.send(shape.text)).status).toBe(200);
+      expect((await rig.send(batchOf(shapes.slice(3)))).status).toBe(200);
+      await rig.waitForRetries();
+      await rig.esProxy.up();
+      await rig.hecProxy.up();
+      await rig.waitForDelivery(shapes);
+      return shapes;
+    });
+
+    for (const signal of ['SIGTERM', 'SIGKILL']) {
+      e2e(`keeps buffered events across a Fluent Bit restart (${signal}) while both receivers are down`, async (rig) => {
+        await rig.esProxy.down();
+        await rig.hecProxy.down();
+        const before = shapes.slice(0, 4);
+        const after = shapes.slice(4);
+        for (const shape of before) expect((await rig.send(shape.text)).status).toBe(200);
+        await rig.waitForRetries();
+        await rig.pipeline.stop(signal);
+        await rig.startPipeline();
+        expect((await rig.send(batchOf(after))).status).toBe(200);
+        await rig.esProxy.up();
+        await rig.hecProxy.up();
+        await rig.waitForDelivery(shapes);
+        return shapes;
+      });
+
+      // The case where sharing one buffer between outputs would duplicate:
+      // Splunk already has the events, Elasticsearch does not, Fluent Bit
+      // restarts. Each destination has its own copy, so Splunk gets nothing
+      // again.
+      e2e(`sends nothing twice across a Fluent Bit restart (${signal}) while only Elasticsearch is down`, async (rig) => {
+        await rig.esProxy.down();
+        for (const shape of shapes.slice(0, 4)) expect((await rig.send(shape.text)).status).toBe(200);
+        expect((await rig.send(batchOf(shapes.slice(4)))).status).toBe(200);
+        await waitFor(() => rig.hecRecords().length >= shapes.length, {
+          describe: () => `Splunk to receive ${shapes.length} events`,
+        });
+        await rig.waitForRetries({ outputs: ['es'] });
+        await rig.pipeline.stop(signal);
+        await rig.startPipeline();
+        await rig.esProxy.up();
+        await rig.waitForDelivery(shapes);
+        // Give a resent Splunk chunk every chance to show up before counting.
+        await waitFor(() => /backlog chunk .* succeeded.*output=es\.\d+/.test(rig.pipeline.log), {
+          describe: () => 'the buffered Elasticsearch chunk to be flushed after the restart',
+        });
+        await sleep(2000);
+        return shapes;
+      });
+    }
+  });
+}
+
+afterAll(() => {
+  if (report.length === 0) return;
+  const rows = report.map((r) =>
+    [
+      r.variant,
+      r.case,
+      ...['es', 'hec'].map((d) => `${r[d].sent}/${r[d].received}/${r[d].duplicated}/${r[d].lost} (${r[d].deliveries} deliveries, ${r[d].requests} requests, ${r[d].refused} refused)`),
+    ].join(' | '),
+  );
+  const text =
+    `\n${version}\nvariant | case | Elasticsearch sent/received/duplicated/lost | Splunk HEC sent/received/duplicated/lost\n` +
+    rows.join('\n') +
+    '\n';
+  console.log(text);
+  const outDir = join(REPO_ROOT, 'build');
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'e2e-report.json'), JSON.stringify({ version, report }, null, 2));
+});
+
+// --- helpers ---------------------------------------------------------------
+
+function checkContent(rig) {
+  for (const doc of rig.esRecords()) checkEsDocument(expect, doc, shapesByEsKey.get(esKeyOf(doc)));
+  for (const envelope of rig.hecRecords()) checkHecEnvelope(expect, envelope, shapesByHecKey.get(hecKeyOf(envelope)));
+  const lines = bulkDocumentLines(rig.esProxy);
+  expect(lines.length).toBeGreaterThan(0);
+  for (const line of lines) checkRawBulkLine(expect, line, shapesByEsKey);
+  for (const request of rig.hecProxy.requests) {
+    expect(request.path).toBe('/services/collector/event');
+    expect(request.headers.authorization).toBe(`Splunk ${'e2e-hec-token-0d9e8f7a6b5c4d3e'}`);
+  }
+}
+
+// Posts a sample under a unique marker id with every kind of wrong or
+// missing credential; each must get 401 or 403.
+async function sendUnauthenticatedProbes(rig, { expectedStatus = [401, 403] } = {}) {
+  const base = shapes.find((s) => s.name === 'audit-cmd');
+  const marker = (name) => `unauthenticated-probe-${name}`;
+  const bodyFor = (name) => base.text.replace(base.ecs.event.id, marker(name));
+  const attempts = [
+    ['no-header', {}],
+    ['wrong-token', { authorization: 'Splunk not-the-secret' }],
+    ['bearer', { authorization: `Bearer ${WEBHOOK_TOKEN}` }],
+    ['basic', { authorization: `Basic ${Buffer.from(`sysdig:${WEBHOOK_TOKEN}`).toString('base64')}` }],
+    ['token-prefix', { authorization: `Splunk ${WEBHOOK_TOKEN.slice(0, -1)}` }],
+    ['token-in-other-header', { 'x-sysdig-token': WEBHOOK_TOKEN }],
+    ['empty-splunk', { authorization: 'Splunk ' }],
+  ];
+  const results = [];
+  for (const [name, headers] of attempts) {
+    const res = await post(rig.ports.webhook, WEBHOOK_PATH, bodyFor(name), headers);
+    results.push({ name, status: res.status, body: res.body });
+    expect(expectedStatus, `${name} answered ${res.status} ${res.body}`).toContain(res.status);
+  }
+  // The raw endpoint and the bare collector path check the token too.
+  for (const path of ['/services/collector', '/services/collector/raw', '/services/collector/event/1.0']) {
+    const res = await post(rig.ports.webhook, path, bodyFor(`path${path.replace(/\//g, '-')}`), {});
+    expect(expectedStatus).toContain(res.status);
+  }
+  console.log(
+    `e2e: unauthenticated requests answered ${results.map((r) => `${r.name}=${r.status}`).join(', ')}`,
+  );
+  return { marker: 'unauthenticated-probe-', bodyFor, results };
+}
+
+async function expectProbesNowhere(rig, probes) {
+  expect(rig.receivedText()).not.toContain(probes.marker);
+  for (const proxy of [rig.esProxy, rig.hecProxy]) {
+    for (const request of proxy.requests) expect(request.text).not.toContain(probes.marker);
+  }
+  // Nor is anything of them waiting in the buffer for a later delivery.
+  expect(await bufferContains(rig, probes.marker)).toBe(false);
+}
+
+async function bufferContains(rig, needle) {
+  const { readdirSync, readFileSync, statSync } = await import('node:fs');
+  const root = join(rig.dir, 'storage');
+  if (!existsSync(root)) return false;
+  const walk = (dir) =>
+    readdirSync(dir).some((name) => {
+      const path = join(dir, name);
+      return statSync(path).isDirectory() ? walk(path) : readFileSync(path).includes(needle);
+    });
+  return walk(root);
+}
+
+function rawRequest(port, text) {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ port, host: '127.0.0.1' }, () => socket.end(text));
+    const chunks = [];
+    socket.on('data', (c) => chunks.push(c));
+    socket.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
+    socket.on('error', reject);
+  });
+}
+

@@ -1,0 +1,267 @@
+// One end-to-end rig: a receiver Fluent Bit (elasticsearch + splunk inputs
+// writing JSON lines to files), a fault proxy in front of each receiver, and
+// the shipped pipeline config pointed at the proxies, all on loopback ports,
+// with its filesystem buffer in a fresh temp dir.
+
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { findDuplicateKeys, parseExact } from '../host.mjs';
+import {
+  FaultProxy,
+  FluentBitProcess,
+  PIPELINE_CONFIG,
+  RECEIVER_CONFIG,
+  freePort,
+  makeTempDir,
+  post,
+  readJsonLines,
+  removeDir,
+  waitFor,
+} from './harness.mjs';
+
+export const WEBHOOK_PATH = '/services/collector/event';
+export const WEBHOOK_TOKEN = 'e2e-webhook-secret-7f3c9a1b5d2e4f60';
+export const HEC_TOKEN = 'e2e-hec-token-0d9e8f7a6b5c4d3e';
+export const ES_INDEX = 'sysdig-e2e';
+export const ES_TIME_KEY = 'event.ingested';
+
+const GOLDEN_DIR = new URL('../golden/', import.meta.url);
+const readGolden = (name, file) => readFileSync(new URL(`${name}/${file}`, GOLDEN_DIR), 'utf8');
+
+/** A sample shape with its input text and golden outputs, parsed exactly. */
+export function loadShape(name) {
+  const ecs = parseExact(readGolden(name, 'expected.ecs.json'));
+  const splunk = parseExact(readGolden(name, 'expected.splunk.json'));
+  return {
+    name,
+    text: readGolden(name, 'input.json').trim(),
+    ecs,
+    splunk,
+    // event.id alone is not unique across shapes: the legacy and the runtime
+    // policy samples are the same Sysdig event (same id) in two formats.
+    esKey: `${ecs.event.id}|${ecs.event.dataset}`,
+    hecKey: `${splunk.fields.id}|${splunk.sourcetype}`,
+  };
+}
+
+export class Rig {
+  constructor({ fluentBit, modulePath, label }) {
+    this.fluentBit = fluentBit;
+    this.modulePath = modulePath;
+    this.label = label;
+    this.dir = makeTempDir(`sysdig-e2e-${label}-`);
+    this.pipelines = [];
+  }
+
+  async start({ webhookToken = WEBHOOK_TOKEN } = {}) {
+    const [receiverEs, receiverHec, proxyEs, proxyHec, webhook] = await Promise.all(
+      Array.from({ length: 5 }, () => freePort()),
+    );
+    this.ports = { receiverEs, receiverHec, proxyEs, proxyHec, webhook };
+    this.outDir = join(this.dir, 'received');
+    mkdirSync(this.outDir, { recursive: true });
+    this.receiver = await new FluentBitProcess({
+      bin: this.fluentBit,
+      config: RECEIVER_CONFIG,
+      env: {
+        RECEIVER_ES_PORT: String(receiverEs),
+        RECEIVER_HEC_PORT: String(receiverHec),
+        RECEIVER_HEC_TOKEN: HEC_TOKEN,
+        RECEIVER_OUT_DIR: this.outDir,
+      },
+      logPath: join(this.dir, 'receiver.log'),
+      readyPorts: [receiverEs, receiverHec],
+    }).start();
+    this.esProxy = new FaultProxy({ name: 'elasticsearch', port: proxyEs, upstreamPort: receiverEs });
+    this.hecProxy = new FaultProxy({ name: 'splunk-hec', port: proxyHec, upstreamPort: receiverHec });
+    await this.esProxy.up();
+    await this.hecProxy.up();
+    this.webhookToken = webhookToken;
+    await this.startPipeline();
+    return this;
+  }
+
+  pipelineEnv() {
+    const env = {
+      SYSDIG_NORMALIZER_MODULE: this.modulePath,
+      SYSDIG_WEBHOOK_LISTEN: '127.0.0.1',
+      SYSDIG_WEBHOOK_PORT: String(this.ports.webhook),
+      ES_HOST: '127.0.0.1',
+      ES_PORT: String(this.ports.proxyEs),
+      ES_TLS: 'off',
+      ES_INDEX,
+      ES_TIME_KEY,
+      SPLUNK_HEC_HOST: '127.0.0.1',
+      SPLUNK_HEC_PORT: String(this.ports.proxyHec),
+      SPLUNK_HEC_TLS: 'off',
+      SPLUNK_HEC_TOKEN: HEC_TOKEN,
+      PIPELINE_STORAGE_PATH: join(this.dir, 'storage'),
+      // Short intervals so retries happen within seconds.
+      PIPELINE_FLUSH_INTERVAL: '0.5',
+      PIPELINE_RETRY_BASE_SECONDS: '1',
+      PIPELINE_RETRY_CAP_SECONDS: '2',
+      PIPELINE_GRACE_SECONDS: '2',
+      PIPELINE_LOG_LEVEL: 'info',
+    };
+    if (this.webhookToken !== null) env.SYSDIG_WEBHOOK_TOKEN = this.webhookToken;
+    return env;
+  }
+
+  async startPipeline() {
+    const pipeline = new FluentBitProcess({
+      bin: this.fluentBit,
+      config: PIPELINE_CONFIG,
+      env: this.pipelineEnv(),
+      logPath: join(this.dir, `pipeline-${this.pipelines.length}.log`),
+      readyPorts: [this.ports.webhook],
+    });
+    this.pipelines.push(pipeline);
+    this.pipeline = pipeline;
+    await pipeline.start();
+    return pipeline;
+  }
+
+  /** Posts one body to the webhook with the right token; expects 200. */
+  async send(body, headers = { authorization: `Splunk ${WEBHOOK_TOKEN}` }) {
+    return post(this.ports.webhook, WEBHOOK_PATH, body, headers);
+  }
+
+  esRecords() {
+    return readJsonLines(join(this.outDir, 'es.jsonl'), parseExact);
+  }
+
+  hecRecords() {
+    return readJsonLines(join(this.outDir, 'hec.jsonl'), parseExact);
+  }
+
+  receivedText() {
+    return ['es.jsonl', 'hec.jsonl']
+      .map((file) => {
+        try {
+          return readFileSync(join(this.outDir, file), 'utf8');
+        } catch {
+          return '';
+        }
+      })
+      .join('');
+  }
+
+  /** Waits until every expected key arrived at both receivers. */
+  async waitForDelivery(shapes, limitMs = 90000) {
+    const esWanted = new Set(shapes.map((s) => s.esKey));
+    const hecWanted = new Set(shapes.map((s) => s.hecKey));
+    await waitFor(
+      () => {
+        const es = new Set(this.esRecords().map(esKeyOf));
+        const hec = new Set(this.hecRecords().map(hecKeyOf));
+        return [...esWanted].every((k) => es.has(k)) && [...hecWanted].every((k) => hec.has(k));
+      },
+      {
+        limitMs,
+        everyMs: 200,
+        describe: () =>
+          `delivery of ${esWanted.size} ES and ${hecWanted.size} HEC events; ` +
+          `have ES ${this.esRecords().length}, HEC ${this.hecRecords().length}\n` +
+          `--- pipeline log ---\n${this.pipeline.log.slice(-4000)}`,
+      },
+    );
+  }
+
+  /**
+   * Waits until the pipeline log shows a failed flush scheduled for retry
+   * on each of the given outputs, i.e. the events are waiting in the buffer.
+   */
+  async waitForRetries({ outputs = ['es', 'splunk'], process = this.pipeline } = {}) {
+    const patterns = outputs.map((name) => new RegExp(`retry in \\d+ seconds?.*output=${name}\\.\\d+`));
+    await waitFor(() => patterns.every((pattern) => pattern.test(process.log)), {
+      limitMs: 60000,
+      describe: () => `retries on ${outputs}\n${process.log.slice(-3000)}`,
+    });
+  }
+
+  async stop() {
+    for (const p of this.pipelines) await p.stop();
+    await this.esProxy?.down();
+    await this.hecProxy?.down();
+    await this.receiver?.stop();
+  }
+
+  async cleanup({ keep = false } = {}) {
+    await this.stop();
+    if (!keep) await removeDir(this.dir);
+  }
+}
+
+export const esKeyOf = (doc) => `${doc['@meta']?.create?._id}|${doc.event?.dataset}`;
+export const hecKeyOf = (envelope) => `${envelope.fields?.id}|${envelope.sourcetype}`;
+
+/**
+ * Per-destination tally: how many of the sent events arrived, how many
+ * deliveries repeated an event that had already arrived, and which sent
+ * events never arrived.
+ */
+export function tally(records, keyOf, shapes) {
+  const wanted = new Set(shapes.map((s) => (keyOf === esKeyOf ? s.esKey : s.hecKey)));
+  const seen = new Map();
+  for (const record of records) {
+    const key = keyOf(record);
+    seen.set(key, (seen.get(key) ?? 0) + 1);
+  }
+  const received = [...wanted].filter((k) => seen.has(k)).length;
+  const duplicated = [...seen.values()].reduce((n, c) => n + (c - 1), 0);
+  const unexpected = [...seen.keys()].filter((k) => !wanted.has(k));
+  return {
+    sent: shapes.length,
+    received,
+    deliveries: records.length,
+    duplicated,
+    lost: wanted.size - received,
+    unexpected,
+  };
+}
+
+/** Every bulk document line the es output put on the wire to "Elasticsearch". */
+export function bulkDocumentLines(proxy) {
+  const lines = [];
+  for (const request of proxy.requests) {
+    if (!request.path.endsWith('/_bulk')) continue;
+    const parts = request.text.split('\n').filter((l) => l.trim() !== '');
+    for (let i = 1; i < parts.length; i += 2) lines.push({ action: parts[i - 1], doc: parts[i] });
+  }
+  return lines;
+}
+
+/** Checks a document as the es output sent it (raw bulk line) and as received. */
+export function checkEsDocument(expect, received, shape) {
+  const { '@meta': meta, [ES_TIME_KEY]: ingested, ...doc } = received;
+  expect(meta).toEqual({ create: { _index: ES_INDEX, _id: shape.ecs.event.id } });
+  expect(doc['@timestamp']).toBe(shape.ecs['@timestamp']);
+  // event.created is Fluent Bit's record time (when the webhook request
+  // arrived), which the es output also writes under its time key.
+  expect(typeof ingested).toBe('string');
+  expect(doc.event.created).toBe(ingested);
+  const expected = structuredClone(shape.ecs);
+  expected.event.created = doc.event.created;
+  expect(doc).toEqual(expected);
+}
+
+export function checkRawBulkLine(expect, { action, doc }, shapesById) {
+  expect(findDuplicateKeys(doc)).toEqual([]);
+  const parsed = parseExact(doc);
+  const topLevelTimestamps = Object.keys(parsed).filter((k) => k === '@timestamp');
+  expect(topLevelTimestamps).toHaveLength(1);
+  expect(parseExact(action)).toEqual({ create: { _index: ES_INDEX, _id: parsed.event.id } });
+  const shape = shapesById.get(`${parsed.event.id}|${parsed.event.dataset}`);
+  expect(shape, `bulk document for an unknown event ${parsed.event.id}`).toBeDefined();
+  expect(parsed['@timestamp']).toBe(shape.ecs['@timestamp']);
+}
+
+export function checkHecEnvelope(expect, received, shape) {
+  expect(received.time).toBe(shape.splunk.time);
+  expect(received.sourcetype).toBe(shape.splunk.sourcetype);
+  expect(received.event).toEqual(shape.splunk.event);
+  expect(received).toEqual(shape.splunk);
+}
+
+export { post };
