@@ -148,6 +148,17 @@ for (const variant of variants) {
       return shapes;
     });
 
+    e2e('delivers every sample posted as NDJSON (Sysdig output "ndjson")', async (rig) => {
+      const ndjson = shapes.map((s) => minify(s.text)).join('\n') + '\n';
+      const res = await rig.send(ndjson, {
+        authorization: `Splunk ${WEBHOOK_TOKEN}`,
+        'content-type': 'application/x-ndjson',
+      });
+      expect(res.status).toBe(200);
+      await rig.waitForDelivery(shapes);
+      return shapes;
+    });
+
     e2e('refuses requests without the webhook secret and delivers none of them', async (rig) => {
       const probes = await sendUnauthenticatedProbes(rig);
       // The real traffic after the probes still gets through...
@@ -332,6 +343,27 @@ async function bufferContains(rig, needle) {
       return statSync(path).isDirectory() ? walk(path) : readFileSync(path).includes(needle);
     });
   return walk(root);
+}
+
+// Drops the whitespace outside strings, so every event fits on one line
+// with its numbers untouched.
+function minify(text) {
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (inString) {
+      out += ch;
+      if (ch === '\\') out += text[++i];
+      else if (ch === '"') inString = false;
+    } else if (ch === '"') {
+      inString = true;
+      out += ch;
+    } else if (!/\s/.test(ch)) {
+      out += ch;
+    }
+  }
+  return out;
 }
 
 function rawRequest(port, text) {
