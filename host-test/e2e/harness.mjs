@@ -3,9 +3,10 @@
 // puts a small fault-injecting HTTP proxy in front of each receiver.
 
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, accessSync, constants, mkdtempSync, readFileSync, createWriteStream } from 'node:fs';
+import { existsSync, accessSync, constants, mkdtempSync, readFileSync, createWriteStream, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
@@ -31,6 +32,10 @@ function whichOnPath(name) {
     if (dir && isExecutable(join(dir, name))) return join(dir, name);
   }
   return null;
+}
+
+export function hasOpenssl() {
+  return whichOnPath('openssl') !== null;
 }
 
 /** Fluent Bit from FLUENT_BIT_BIN or PATH, or null. */
@@ -274,17 +279,22 @@ export function readJsonLines(path, parse) {
     .map((line) => parse(line));
 }
 
-/** POSTs a body to the webhook; resolves to { status, body }. */
-export function post(port, path, body, headers = {}) {
+/**
+ * POSTs a body to the webhook; resolves to { status, body }. With `tls`
+ * ({ ca, cert?, key? }) it speaks HTTPS.
+ */
+export function post(port, path, body, headers = {}, tls = null) {
   return new Promise((resolve, reject) => {
     const data = Buffer.from(body);
-    const req = http.request(
+    const req = (tls ? https : http).request(
       {
         host: '127.0.0.1',
         port,
         path,
         method: 'POST',
         headers: { 'content-type': 'application/json', 'content-length': data.length, ...headers },
+        agent: false,
+        ...(tls ?? {}),
       },
       (res) => {
         const chunks = [];
@@ -295,4 +305,37 @@ export function post(port, path, body, headers = {}) {
     req.on('error', reject);
     req.end(data);
   });
+}
+
+/**
+ * Makes a throwaway PKI with openssl: a server certificate for 127.0.0.1,
+ * a client certificate from the trusted CA, and one from another CA.
+ */
+export function makeTestPki(dir) {
+  const run = (...args) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const ca = (name) => {
+    run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${name}`,
+      '-keyout', `${name}.key`, '-out', `${name}.crt`);
+  };
+  const leaf = (name, caName, extensions) => {
+    run('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.csr`);
+    writeFileSync(join(dir, `${name}.ext`), extensions);
+    run('x509', '-req', '-in', `${name}.csr`, '-CA', `${caName}.crt`, '-CAkey', `${caName}.key`,
+      '-CAcreateserial', '-days', '2', '-extfile', `${name}.ext`, '-out', `${name}.crt`);
+  };
+  ca('trusted-ca');
+  ca('other-ca');
+  leaf('server', 'trusted-ca', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+  leaf('client', 'trusted-ca', 'extendedKeyUsage=clientAuth\n');
+  leaf('rogue-client', 'other-ca', 'extendedKeyUsage=clientAuth\n');
+  const file = (name) => join(dir, name);
+  const read = (name) => readFileSync(file(name));
+  return {
+    serverCrt: file('server.crt'),
+    serverKey: file('server.key'),
+    caFile: file('trusted-ca.crt'),
+    ca: read('trusted-ca.crt'),
+    client: { cert: read('client.crt'), key: read('client.key') },
+    rogueClient: { cert: read('rogue-client.crt'), key: read('rogue-client.key') },
+  };
 }

@@ -24,7 +24,9 @@ import {
   findFluentBit,
   findWamrc,
   fluentBitVersion,
+  hasOpenssl,
   makeTempDir,
+  makeTestPki,
   removeDir,
   sleep,
   waitFor,
@@ -45,6 +47,7 @@ import {
 } from './rig.mjs';
 
 const fluentBit = findFluentBit();
+const openssl = hasOpenssl();
 const wamrc = fluentBit ? findWamrc(fluentBit) : null;
 const version = fluentBit ? fluentBitVersion(fluentBit) : null;
 const keepTemp = Boolean(process.env.E2E_KEEP_TEMP);
@@ -52,6 +55,7 @@ const keepTemp = Boolean(process.env.E2E_KEEP_TEMP);
 const NO_FLUENT_BIT =
   'SKIPPED: no fluent-bit binary (set FLUENT_BIT_BIN or put fluent-bit on PATH); ' +
   'the end-to-end suite did NOT run';
+const NO_OPENSSL = 'SKIPPED: no openssl on PATH to make test certificates; the mutual TLS test did NOT run';
 const NO_WAMRC =
   'SKIPPED: no flb-wamrc (set FLB_WAMRC_BIN, put it on PATH or beside fluent-bit); ' +
   'the .aot end-to-end suite did NOT run';
@@ -78,6 +82,7 @@ for (const variant of variants) {
   describe(`Fluent Bit end to end with the .${variant.name} module`, () => {
     let modulePath = null;
     let aotDir = null;
+    let pki = null;
 
     beforeAll(() => {
       if (variant.skipReason) {
@@ -91,21 +96,27 @@ for (const variant of variants) {
         aotDir = makeTempDir('sysdig-e2e-aot-');
         modulePath = compileAot(wamrc, WASM_MODULE, aotDir);
       }
+      if (openssl) {
+        pkiDir = makeTempDir('sysdig-e2e-pki-');
+        pki = makeTestPki(pkiDir);
+      }
     });
+    let pkiDir = null;
 
     afterAll(async () => {
       if (aotDir) await removeDir(aotDir);
+      if (pkiDir) await removeDir(pkiDir);
     });
 
     // Runs body(rig) on a fresh rig and records the per-destination counts.
-    const e2e = (title, body, { timeout = 180000, webhookToken, allowedErrors = null } = {}) =>
+    const e2e = (title, body, { timeout = 180000, webhookToken, allowedErrors = null, rigOptions = () => ({}) } = {}) =>
       it(title, async (ctx) => {
         if (variant.skipReason) ctx.skip(variant.skipReason);
         const rig = new Rig({ fluentBit, modulePath, label: `${variant.name}-${title.replace(/\W+/g, '-')}` });
         let failed = true;
         try {
-          await rig.start({ webhookToken });
-          const sent = await body(rig);
+          await rig.start({ webhookToken, ...rigOptions() });
+          const sent = await body(rig, ctx);
           if (sent) {
             const es = tally(rig.esRecords(), esKeyOf, sent);
             const hec = tally(rig.hecRecords(), hecKeyOf, sent);
@@ -190,6 +201,54 @@ for (const variant of variants) {
         return null;
       },
       { webhookToken: null },
+    );
+
+    e2e(
+      'with mutual TLS on, refuses clients without a trusted certificate or without the token',
+      async (rig, ctx) => {
+        if (!pki) ctx.skip(NO_OPENSSL);
+        const body = shapes[0].text;
+        const auth = { authorization: `Splunk ${WEBHOOK_TOKEN}` };
+        const outcomes = {};
+        const attempt = async (name, headers, tls) => {
+          try {
+            const res = await rig.send(body.replace(shapes[0].ecs.event.id, `unauthenticated-probe-tls-${name}`), headers, tls);
+            outcomes[name] = res.status;
+          } catch (error) {
+            outcomes[name] = error.code ?? error.message;
+          }
+        };
+        await attempt('plain-http', auth, null);
+        await attempt('no-client-cert', auth, { ca: pki.ca });
+        await attempt('untrusted-client-cert', auth, { ca: pki.ca, ...pki.rogueClient });
+        await attempt('trusted-cert-no-token', {}, { ca: pki.ca, ...pki.client });
+        console.log(`e2e: mutual TLS probes: ${JSON.stringify(outcomes)}`);
+        for (const [name, outcome] of Object.entries(outcomes)) {
+          expect(typeof outcome === 'number' && outcome < 400, `${name} got through: ${outcome}`).toBe(false);
+        }
+        expect(outcomes['trusted-cert-no-token']).toBe(401);
+        expect((await rig.send(batchOf(shapes))).status).toBe(200);
+        await rig.waitForDelivery(shapes);
+        await expectProbesNowhere(rig, { marker: 'unauthenticated-probe-' });
+        return shapes;
+      },
+      {
+        rigOptions: () =>
+          pki
+            ? {
+                env: {
+                  SYSDIG_WEBHOOK_TLS: 'on',
+                  SYSDIG_WEBHOOK_TLS_CRT_FILE: pki.serverCrt,
+                  SYSDIG_WEBHOOK_TLS_KEY_FILE: pki.serverKey,
+                  SYSDIG_WEBHOOK_TLS_VERIFY_CLIENT: 'on',
+                  SYSDIG_WEBHOOK_TLS_CA_FILE: pki.caFile,
+                },
+                tls: { ca: pki.ca, ...pki.client },
+              }
+            : {},
+        // Fluent Bit logs each refused handshake as an error.
+        allowedErrors: /tls|handshake|certificate|ssl/i,
+      },
     );
 
     e2e('delivers everything while the receivers answer 429 and 503 for a while', async (rig) => {

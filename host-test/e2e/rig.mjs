@@ -54,7 +54,9 @@ export class Rig {
     this.pipelines = [];
   }
 
-  async start({ webhookToken = WEBHOOK_TOKEN } = {}) {
+  async start({ webhookToken = WEBHOOK_TOKEN, env = {}, tls = null } = {}) {
+    this.extraEnv = env;
+    this.tls = tls;
     const [receiverEs, receiverHec, proxyEs, proxyHec, webhook] = await Promise.all(
       Array.from({ length: 5 }, () => freePort()),
     );
@@ -105,7 +107,7 @@ export class Rig {
       PIPELINE_LOG_LEVEL: 'info',
     };
     if (this.webhookToken !== null) env.SYSDIG_WEBHOOK_TOKEN = this.webhookToken;
-    return env;
+    return { ...env, ...this.extraEnv };
   }
 
   async startPipeline() {
@@ -122,9 +124,12 @@ export class Rig {
     return pipeline;
   }
 
-  /** Posts one body to the webhook with the right token; expects 200. */
-  async send(body, headers = { authorization: `Splunk ${WEBHOOK_TOKEN}` }) {
-    return post(this.ports.webhook, WEBHOOK_PATH, body, headers);
+  /**
+   * Posts one body to the webhook, by default with the right token (and,
+   * when the rig runs TLS, the trusted client certificate).
+   */
+  async send(body, headers = { authorization: `Splunk ${WEBHOOK_TOKEN}` }, tls = this.tls) {
+    return post(this.ports.webhook, WEBHOOK_PATH, body, headers, tls);
   }
 
   esRecords() {
