@@ -198,13 +198,27 @@ export class FaultProxy {
     this.requests = [];
     this.failNext = 0;
     this.failStatus = 503;
+    this.failBody = null;
+    this.loseAnswers = 0;
     this.server = null;
   }
 
-  /** Answers the next `count` requests with `status` instead of forwarding them. */
-  failRequests(count, status) {
+  /**
+   * Answers the next `count` requests with `status` (and `body`, a function
+   * of the request text) instead of forwarding them.
+   */
+  failRequests(count, status, body = null) {
     this.failNext = count;
     this.failStatus = status;
+    this.failBody = body;
+  }
+
+  /**
+   * Forwards the next `count` requests, but answers 503 instead of the
+   * receiver's answer: the data got stored, the acknowledgement got lost.
+   */
+  loseAnswersAfterStoring(count) {
+    this.loseAnswers = count;
   }
 
   async up() {
@@ -244,13 +258,31 @@ export class FaultProxy {
       if (this.failNext > 0) {
         this.failNext--;
         entry.status = this.failStatus;
+        entry.injected = true;
         res.writeHead(this.failStatus, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: `injected ${this.failStatus} by the e2e fault proxy` }));
+        res.end(
+          this.failBody
+            ? this.failBody(text)
+            : JSON.stringify({ error: `injected ${this.failStatus} by the e2e fault proxy` }),
+        );
         return;
       }
+      const loseAnswer = this.loseAnswers > 0;
+      if (loseAnswer) this.loseAnswers--;
       const upstream = http.request(
         { host: '127.0.0.1', port: this.upstreamPort, method: req.method, path: req.url, headers: req.headers },
         (upstreamRes) => {
+          if (loseAnswer) {
+            upstreamRes.resume();
+            upstreamRes.on('end', () => {
+              entry.status = 503;
+              entry.injected = true;
+              entry.storedStatus = upstreamRes.statusCode;
+              res.writeHead(503, { 'content-type': 'application/json' });
+              res.end(JSON.stringify({ error: 'answer lost (injected by the e2e fault proxy)' }));
+            });
+            return;
+          }
           entry.status = upstreamRes.statusCode;
           res.writeHead(upstreamRes.statusCode, upstreamRes.headers);
           upstreamRes.pipe(res);
@@ -265,8 +297,9 @@ export class FaultProxy {
     });
   }
 
+  /** Requests answered with a fault (an error status or error items). */
   refusedCount() {
-    return this.requests.filter((r) => r.status !== null && r.status >= 400).length;
+    return this.requests.filter((r) => r.injected || (r.status !== null && r.status >= 400)).length;
   }
 }
 
