@@ -15,6 +15,7 @@ import { gunzipSync } from 'node:zlib';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const PIPELINE_CONFIG = join(REPO_ROOT, 'fluent-bit', 'sysdig-to-elasticsearch-and-splunk.yaml');
+export const TWO_WEBHOOKS_CONFIG = join(REPO_ROOT, 'fluent-bit', 'sysdig-two-webhooks-to-elasticsearch-and-splunk.yaml');
 export const RECEIVER_CONFIG = fileURLToPath(new URL('./receivers.yaml', import.meta.url));
 export const WASM_MODULE = join(REPO_ROOT, 'build', 'sysdig_normalizer.wasm');
 
@@ -224,7 +225,8 @@ export class FaultProxy {
   async up() {
     if (this.server) return;
     const server = http.createServer((req, res) => this.handle(req, res));
-    server.keepAliveTimeout = 1000;
+    // Longer than Fluent Bit keeps idle upstream connections (net.keepalive_idle_timeout 30s).
+    server.keepAliveTimeout = 60000;
     await new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.port, '127.0.0.1', resolve);

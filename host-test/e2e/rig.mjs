@@ -11,6 +11,7 @@ import {
   FaultProxy,
   FluentBitProcess,
   PIPELINE_CONFIG,
+  TWO_WEBHOOKS_CONFIG,
   RECEIVER_CONFIG,
   freePort,
   makeTempDir,
@@ -30,12 +31,12 @@ const GOLDEN_DIR = new URL('../golden/', import.meta.url);
 const readGolden = (name, file) => readFileSync(new URL(`${name}/${file}`, GOLDEN_DIR), 'utf8');
 
 /** A sample shape with its input text and golden outputs, parsed exactly. */
-export function loadShape(name) {
-  const ecs = parseExact(readGolden(name, 'expected.ecs.json'));
-  const splunk = parseExact(readGolden(name, 'expected.splunk.json'));
+export function loadShape(name, rewrite = (text) => text) {
+  const ecs = parseExact(rewrite(readGolden(name, 'expected.ecs.json')));
+  const splunk = parseExact(rewrite(readGolden(name, 'expected.splunk.json')));
   return {
     name,
-    text: readGolden(name, 'input.json').trim(),
+    text: rewrite(readGolden(name, 'input.json').trim()),
     ecs,
     splunk,
     // event.id alone is not unique across shapes: the legacy and the runtime
@@ -45,8 +46,29 @@ export function loadShape(name) {
   };
 }
 
+/**
+ * The n-th copy of a sample that has a Sysdig id, under an id of its own:
+ * the id is replaced in the input and in both golden outputs, which hold it
+ * verbatim (event.id, sysdig.id, the HEC event and fields.id).
+ */
+export function uniqueCopy(name, n) {
+  const original = loadShape(name).ecs.event.id;
+  const id = original.slice(0, -8) + n.toString(16).padStart(8, '0');
+  return loadShape(name, (text) => text.replaceAll(original, id));
+}
+
+/**
+ * The two shipped layouts: one webhook feeding both destinations from one
+ * buffer, or one webhook (port, buffer) per destination.
+ */
+export const LAYOUTS = {
+  'one webhook': { config: PIPELINE_CONFIG, twoWebhooks: false },
+  'two webhooks': { config: TWO_WEBHOOKS_CONFIG, twoWebhooks: true },
+};
+
 export class Rig {
-  constructor({ fluentBit, modulePath, label }) {
+  constructor({ fluentBit, modulePath, label, layout = LAYOUTS['one webhook'] }) {
+    this.layout = layout;
     this.fluentBit = fluentBit;
     this.modulePath = modulePath;
     this.label = label;
@@ -59,10 +81,12 @@ export class Rig {
     // The config's default, unless a test overrides it.
     this.writeOperation = env.ES_WRITE_OPERATION ?? 'index';
     this.tls = tls;
-    const [receiverEs, receiverHec, proxyEs, proxyHec, webhook] = await Promise.all(
-      Array.from({ length: 5 }, () => freePort()),
+    const [receiverEs, receiverHec, proxyEs, proxyHec, webhook, webhookHec] = await Promise.all(
+      Array.from({ length: 6 }, () => freePort()),
     );
-    this.ports = { receiverEs, receiverHec, proxyEs, proxyHec, webhook };
+    // With two webhooks, `webhook` is the Elasticsearch one.
+    this.ports = { receiverEs, receiverHec, proxyEs, proxyHec, webhook, webhookHec };
+    this.webhookPorts = this.layout.twoWebhooks ? [webhook, webhookHec] : [webhook];
     this.outDir = join(this.dir, 'received');
     mkdirSync(this.outDir, { recursive: true });
     this.receiver = await new FluentBitProcess({
@@ -90,7 +114,9 @@ export class Rig {
     const env = {
       SYSDIG_NORMALIZER_MODULE: this.modulePath,
       SYSDIG_WEBHOOK_LISTEN: '127.0.0.1',
-      SYSDIG_WEBHOOK_PORT: String(this.ports.webhook),
+      ...(this.layout.twoWebhooks
+        ? { SYSDIG_WEBHOOK_ES_PORT: String(this.ports.webhook), SYSDIG_WEBHOOK_SPLUNK_PORT: String(this.ports.webhookHec) }
+        : { SYSDIG_WEBHOOK_PORT: String(this.ports.webhook) }),
       ES_HOST: '127.0.0.1',
       ES_PORT: String(this.ports.proxyEs),
       ES_TLS: 'off',
@@ -115,10 +141,10 @@ export class Rig {
   async startPipeline() {
     const pipeline = new FluentBitProcess({
       bin: this.fluentBit,
-      config: PIPELINE_CONFIG,
+      config: this.layout.config,
       env: this.pipelineEnv(),
       logPath: join(this.dir, `pipeline-${this.pipelines.length}.log`),
-      readyPorts: [this.ports.webhook],
+      readyPorts: this.webhookPorts,
     });
     this.pipelines.push(pipeline);
     this.pipeline = pipeline;
@@ -128,10 +154,17 @@ export class Rig {
 
   /**
    * Posts one body to the webhook, by default with the right token (and,
-   * when the rig runs TLS, the trusted client certificate).
+   * when the rig runs TLS, the trusted client certificate). With two
+   * webhooks it posts to each, as two Sysdig integrations would, and returns
+   * the first answer that is not 200 (else the last one).
    */
   async send(body, headers = { authorization: `Splunk ${WEBHOOK_TOKEN}` }, tls = this.tls) {
-    return post(this.ports.webhook, WEBHOOK_PATH, body, headers, tls);
+    let answer;
+    for (const port of this.webhookPorts) {
+      answer = await post(port, WEBHOOK_PATH, body, headers, tls);
+      if (answer.status !== 200) return answer;
+    }
+    return answer;
   }
 
   esRecords() {
