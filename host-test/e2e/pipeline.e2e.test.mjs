@@ -1,11 +1,14 @@
-// End to end on a real Fluent Bit: the shipped pipeline
-// (fluent-bit/sysdig-to-elasticsearch-and-splunk.yaml) receives every sample
-// shape on its authenticated webhook and must deliver each one exactly once
-// to an Elasticsearch _bulk endpoint and to a Splunk HEC endpoint, through
-// 429/503 answers, receivers that are down, and a restart of Fluent Bit
-// with its filesystem buffer. Receivers are Fluent Bit's own elasticsearch
-// and splunk inputs; a small proxy in front of each records the raw requests
-// and injects the faults. Runs once with the .wasm and once with the .aot.
+// End to end on a real Fluent Bit: the shipped pipelines
+// (fluent-bit/sysdig-to-elasticsearch-and-splunk.yaml, "[one webhook]", and
+// fluent-bit/sysdig-two-webhooks-to-elasticsearch-and-splunk.yaml,
+// "[two webhooks]") receive every sample shape on their authenticated
+// webhook and must deliver each one to an Elasticsearch _bulk endpoint and to
+// a Splunk HEC endpoint, unchanged from the golden outputs, none lost and
+// none twice, through 429/503 answers, receivers that are down, lost answers,
+// and restarts of Fluent Bit (SIGTERM and SIGKILL) with its filesystem
+// buffer. Receivers are Fluent Bit's own elasticsearch and splunk inputs; a
+// small proxy in front of each records the raw requests and injects the
+// faults. Everything runs once with the .wasm and once with the .aot.
 //
 // Without a fluent-bit binary (FLUENT_BIT_BIN or PATH) every test here is
 // reported as skipped, with the reason; without flb-wamrc (FLB_WAMRC_BIN,
