@@ -13,7 +13,7 @@
 // reported as LOSS_* bits so the document can say so.
 
 import { ByteBuf, IntBuf } from "../io/buffers";
-import { Tape, T_OBJ, T_ARR, T_STR, T_NUM, F_UNSAFE } from "./tape";
+import { Tape, T_OBJ, T_ARR, T_STR, T_NUM, F_UNSAFE, F_ESCAPED, F_REPAIR } from "./tape";
 import { writeStringToken, writeEscaped, decodeStringToken } from "./escape";
 import { fnv1a } from "../text/keytable";
 
@@ -147,6 +147,11 @@ export function kvValueToken(tape: Tape, obj: i32): i32 {
 
 /** Writes a key made safe for Elasticsearch (see the top of this file). */
 function writeSafeKey(out: ByteBuf, tape: Tape, keyTok: i32): i32 {
+  if (isPlainKey(tape, keyTok)) {
+    // Nothing to decode, replace or escape: the token is its own output.
+    out.bytes(tape.ptr(tape.start(keyTok)), tape.end(keyTok) - tape.start(keyTok));
+    return 0;
+  }
   keyScratch.reset();
   decodeStringToken(keyScratch, tape, keyTok);
   const src = keyScratch.ptr;
@@ -167,6 +172,23 @@ function writeSafeKey(out: ByteBuf, tape: Tape, keyTok: i32): i32 {
   const loss = writeEscaped(out, valueScratch.ptr, valueScratch.len) ? LOSS_REPAIRED : 0;
   out.byte(0x22);
   return loss;
+}
+
+/** A key writeSafeKey would write unchanged: no escapes, no invalid UTF-8,
+ *  no "." "[" "]", and not blank. Most keys are, and are copied as they are. */
+function isPlainKey(tape: Tape, keyTok: i32): bool {
+  if ((tape.flags(keyTok) & (F_ESCAPED | F_REPAIR)) != 0) return false;
+  const p = tape.ptr(tape.innerStart(keyTok));
+  const n = tape.innerLen(keyTok);
+  // Unescaped JSON string content holds no control characters, so the
+  // only blank byte it can have is the space.
+  let blank = true;
+  for (let i = 0; i < n; i++) {
+    const c = <i32>load<u8>(p + <usize>i);
+    if (c == 0x2e || c == 0x5b || c == 0x5d) return false;
+    if (c != 0x20) blank = false;
+  }
+  return !blank;
 }
 
 export class Walker {
