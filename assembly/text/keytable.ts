@@ -5,11 +5,14 @@ import { ByteBuf } from "../io/buffers";
 import { Tape, T_OBJ, F_ESCAPED } from "../json/tape";
 import { decodeStringToken } from "../json/escape";
 
+export const FNV_OFFSET: u32 = 2166136261;
+export const FNV_PRIME: u32 = 16777619;
+
 @inline export function fnv1a(ptr: usize, len: i32): u32 {
-  let h: u32 = 2166136261;
+  let h: u32 = FNV_OFFSET;
   for (let i = 0; i < len; i++) {
     h ^= <u32>load<u8>(ptr + <usize>i);
-    h *= 16777619;
+    h *= FNV_PRIME;
   }
   return h;
 }
