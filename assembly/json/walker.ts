@@ -193,6 +193,16 @@ function writeRawSafeKey(out: ByteBuf, src: usize, n: i32): void {
   out.len = <i32>(q - out.ptr);
 }
 
+/** A scalar that enter() would copy byte for byte: a string that needs no
+ *  repair, a number Fluent Bit holds exactly, true, false or null. */
+@inline function isVerbatimScalar(tape: Tape, tok: i32): bool {
+  const kind = tape.kind(tok);
+  if (kind == T_OBJ || kind == T_ARR) return false;
+  if (kind == T_STR) return (tape.flags(tok) & F_REPAIR) == 0;
+  if (kind == T_NUM) return (tape.flags(tok) & F_UNSAFE) == 0;
+  return true;
+}
+
 const NOT_PLAIN: u64 = 1 << 32;
 
 /** For a key writeSafeKey would write unchanged (no escapes, no invalid
@@ -251,8 +261,21 @@ export class Walker {
       if (out.at(out.len - 1) != 0x7b) out.byte(0x2c);
       const keyStart = out.len;
       const plain = mode.safeKeys ? plainKeyHash(tape, keyTok) : NOT_PLAIN;
-      if (plain != NOT_PLAIN) out.bytes(tape.ptr(tape.start(keyTok)), tape.end(keyTok) - tape.start(keyTok));
-      else if (mode.safeKeys) this.loss |= writeSafeKey(out, tape, keyTok);
+      if (plain != NOT_PLAIN) {
+        const from = tape.start(keyTok);
+        const keyEnd = tape.end(keyTok);
+        if (tape.start(valTok) == keyEnd + 1 && isVerbatimScalar(tape, valTok)) {
+          // The common member: a plain key, a colon and a value written as
+          // it came, with no whitespace between: one copy for all three.
+          out.bytes(tape.ptr(from), tape.end(valTok) - from);
+          if (mode.dedupe && !seenInsert(serial, <u32>plain, keyStart, keyEnd - from, out)) {
+            out.len = mark;
+            this.loss |= LOSS_DUPLICATE_KEY;
+          }
+          continue;
+        }
+        out.bytes(tape.ptr(from), keyEnd - from);
+      } else if (mode.safeKeys) this.loss |= writeSafeKey(out, tape, keyTok);
       else if (writeStringToken(out, tape, keyTok)) this.loss |= LOSS_REPAIRED;
       if (mode.dedupe) {
         // Keys are told apart by what was written; the hash covers the
