@@ -1,21 +1,20 @@
 // Fluent Bit mode: a fixed number of records through a real Fluent Bit,
-// dummy input → filter → null output, once per filter configuration:
+// stdin input → filter → null output, once per filter configuration:
 //   none        no filter (what Fluent Bit itself spends per record)
 //   copy        the copy floor module, interpreted (.wasm) and AOT (.aot)
 //   ours        the normalizer, interpreted (.wasm) and AOT (.aot)
+//   replay      returns our output for the runtime sample, fixed (see buildReplay)
 //   lua         runtime_policy.lua, the same mapping as a Lua filter
-// The dummy input re-packs its JSON record and appends `copies` records per
-// tick; filters run on each append, the wasm filter once per record. Progress
-// is read from the HTTP server's input record count (counted just before the
-// filters run on a batch), CPU from /proc/<pid>/task/*/schedstat (ns, all
-// threads). Both are taken from the first record seen to the last, so
-// start-up (loading, AOT relocation) is left out.
+// The stdin input parses what it reads (the record as NDJSON, which is what
+// the dummy input would re-parse for every copy too) and appends it; filters
+// run on each append, the wasm filter once per record; it makes Fluent Bit
+// exit at end of input. The HTTP server's counters are refreshed only once a
+// second, so the rate is timed from our side of the pipe instead (feed()),
+// and CPU is what the process used in all, minus a run with no records.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 import asc from 'assemblyscript/asc';
 
@@ -23,9 +22,9 @@ import { loadFilter } from '../host.mjs';
 import { samples } from '../test/samples.mjs';
 import { median, printTable, fmtRate, fmtRatio } from './measure.mjs';
 
-const COPIES = 200; // records per dummy tick
-const POLL_MS = 5;
-const RUN_TIMEOUT_MS = 120_000;
+const BLOCK_RECORDS = 256; // records per write into Fluent Bit's stdin
+const RUN_TIMEOUT_MS = 300_000;
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
 
 /** Finds fluent-bit and flb-wamrc; says why when they are missing. */
 export function findFluentBit() {
@@ -70,7 +69,7 @@ export async function runFluentBitMode({ fluentBit, wamrc, wasmPath, copyPath, r
 
   // Interpreted wasm is an order of magnitude slower: fewer records keep the
   // run short, and the rates stay comparable.
-  const interpRecords = Math.max(COPIES * 10, Math.round(records / 5));
+  const interpRecords = Math.max(BLOCK_RECORDS * 20, Math.round(records / 5));
   const plan = [];
   for (const { name, text } of samples.filter((s) => !families || families.includes(s.name))) {
     const isRuntime = name === 'runtime-policy-event';
@@ -92,8 +91,8 @@ export async function runFluentBitMode({ fluentBit, wamrc, wasmPath, copyPath, r
     }
   }
 
-  log(`dummy input, ${COPIES} copies per tick, ${records} records per run ` +
-    `(${interpRecords} for interpreted .wasm), median of ${repeat} runs; null output.`);
+  log(`stdin input → filter → null output, ${records} records per run ` +
+    `(${interpRecords} for interpreted .wasm) minus a run with none, median of ${repeat} runs.`);
   const results = new Map();
   for (let r = 0; r < repeat; r++) {
     for (const item of plan) {
@@ -195,132 +194,77 @@ function wasmFilter(path, fn) {
   return { name: 'wasm', wasm_path: path, function_name: fn, accessible_paths: '.' };
 }
 
-/** One Fluent Bit run; returns records/s and CPU seconds per record. When
- *  most records went through before the HTTP server answered the first
- *  time, there is too little left to time: it runs again with more. */
+/** Records/s and CPU seconds per record of one configuration. CPU: a run
+ *  with `records` records minus a run with none, which takes out start-up
+ *  (module loading, AOT relocation) and shutdown. Rate: see feed(). */
 async function runOnce(fluentBit, work, item) {
-  let records = item.records;
-  for (;;) {
-    const m = await runRecords(fluentBit, work, { ...item, records });
-    if (m) return m;
-    records *= 4;
-  }
+  const empty = await runRecords(fluentBit, work, { ...item, records: 0 });
+  const full = await runRecords(fluentBit, work, item);
+  return { rate: full.rate, cpuPerRecord: (full.cpu - empty.cpu) / item.records };
 }
 
+/** Streams `records` copies of the record into Fluent Bit's stdin input,
+ *  which makes Fluent Bit exit at end of input; returns the rate measured
+ *  while feeding and the CPU seconds of all its threads (the shell's cutime
+ *  and cstime after waiting for it). */
 async function runRecords(fluentBit, work, { family, label, filter, records, record }) {
-  const port = await freePort();
   const config = join(work, 'bench.yaml');
-  writeFileSync(config, configText({ port, filter, samples: Math.ceil(records / COPIES) }));
-  const child = spawn(fluentBit, ['-c', config], {
-    env: { ...process.env, SYSDIG_BENCH_RECORD: record },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  const deadline = Date.now() + RUN_TIMEOUT_MS;
-  const fail = (why) => {
-    child.kill('SIGKILL');
-    throw new Error(`Fluent Bit run ${family} / ${label}: ${why}\n${stderr.slice(-2000)}`);
-  };
-  try {
-    let start = null;
-    let end = null;
-    while (!end) {
-      if (child.exitCode !== null) fail(`exited with ${child.exitCode}`);
-      if (Date.now() > deadline) fail('timed out');
-      await sleep(POLL_MS);
-      const m = await metrics(port);
-      if (!m) continue;
-      const n = m.input;
-      const at = { t: performance.now(), n, cpu: cpuSeconds(child.pid) };
-      if (!start && n > 0) {
-        if (n > records / 4) return null;
-        start = at;
-      } else if (start && n >= records) end = at;
-    }
-    // Let the last batches through the filter and the output, then check
-    // that nothing was dropped.
-    let m;
-    for (let i = 0; i < 200; i++) {
-      m = await metrics(port);
-      if (m && m.output >= m.input) break;
-      await sleep(10);
-    }
-    if (!m || m.output < records || m.dropped > 0) {
-      fail(`records in ${m?.input}, out ${m?.output}, dropped by filter ${m?.dropped}`);
-    }
-    if (/\[\s*error\]/.test(stderr)) fail('errors logged');
-    const n = end.n - start.n;
-    return { rate: n / ((end.t - start.t) / 1000), cpuPerRecord: (end.cpu - start.cpu) / n };
-  } finally {
-    child.kill('SIGKILL');
-    await exited;
+  writeFileSync(config, configText({ filter }));
+  const child = spawn('sh', ['-c', '"$0" -c "$1" 2>"$2"; s=$?; cat /proc/$$/stat; exit $s',
+    fluentBit, config, join(work, 'stderr.txt')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let stdout = '';
+  child.stdout.on('data', (d) => { stdout += d; });
+  const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  child.stdin.on('error', () => {}); // reported below from the exit status
+  const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
+  const rate = await feed(child.stdin, record, records);
+  const code = await exited;
+  clearTimeout(timer);
+  const stderr = readFileSync(join(work, 'stderr.txt'), 'utf8');
+  if (code !== 0 || /\[\s*error\]/.test(stderr)) {
+    throw new Error(`Fluent Bit run ${family} / ${label} (${records} records): exit ${code}\n${stderr.slice(-2000)}`);
   }
+  const stat = stdout.trim().split('\n').pop().split(' ');
+  const cpu = (Number(stat[15]) + Number(stat[16])) / CLOCK_TICKS;
+  return { rate, cpu };
 }
 
-function configText({ port, filter, samples }) {
+/**
+ * Writes `n` lines of `record` in blocks, minding back-pressure, and returns
+ * records per second. The input reads, parses and filters one read at a
+ * time, and a block is far larger than the pipe's buffer, so the first block
+ * drains once Fluent Bit is up and through it, and the last write finishes
+ * when at most a pipe buffer (64 KiB) is left unread: the time between the
+ * two is the time to process the records in between.
+ */
+async function feed(stream, record, n) {
+  const line = `${record}\n`;
+  const block = Buffer.from(line.repeat(BLOCK_RECORDS));
+  let start = null;
+  for (let left = n; left > 0; left -= BLOCK_RECORDS) {
+    const chunk = left >= BLOCK_RECORDS ? block : Buffer.from(line.repeat(left));
+    if (!stream.write(chunk)) await new Promise((resolve) => stream.once('drain', resolve));
+    start ??= performance.now();
+  }
+  await new Promise((resolve) => stream.end(resolve));
+  if (start === null) return 0;
+  return (n - BLOCK_RECORDS) / ((performance.now() - start) / 1000);
+}
+
+function configText({ filter }) {
   const filterBlock = filter
     ? `  filters:\n    - ${Object.entries(filter).map(([k, v]) => `${k}: ${v}`).join('\n      ')}\n      match: '*'\n`
     : '';
   return `service:
-  flush: 0.05
+  flush: 1
   grace: 0
   log_level: warn
-  http_server: on
-  http_listen: 127.0.0.1
-  http_port: ${port}
 pipeline:
   inputs:
-    - name: dummy
+    - name: stdin
       tag: sysdig
-      dummy: \${SYSDIG_BENCH_RECORD}
-      copies: ${COPIES}
-      samples: ${samples}
-      interval_sec: 0
-      interval_nsec: 100000
 ${filterBlock}  outputs:
     - name: null
       match: '*'
 `;
-}
-
-/** Input, output and dropped record counts, or null while the server is not up. */
-async function metrics(port) {
-  try {
-    const res = await fetch(`http://127.0.0.1:${port}/api/v1/metrics`);
-    const j = await res.json();
-    const sum = (o, k) => Object.values(o ?? {}).reduce((a, v) => a + (v[k] ?? 0), 0);
-    return {
-      input: sum(j.input, 'records'),
-      output: sum(j.output, 'proc_records'),
-      dropped: sum(j.filter, 'drop_records'),
-    };
-  } catch {
-    return null;
-  }
-}
-
-/** CPU time of every thread of `pid`, in seconds (schedstat is in ns). */
-function cpuSeconds(pid) {
-  let ns = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      // The thread ended between the listing and the read.
-    }
-  }
-  return ns / 1e9;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
 }
