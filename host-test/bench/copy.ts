@@ -9,8 +9,10 @@ let out: usize = 0;
 let cap: usize = 0;
 
 function copyRecord(recPtr: usize, recLen: i32): usize {
-  // Same runtime as the normalizer (minimal, no automatic collection), so it
-  // pays the same to free the host's copies of the previous call.
+  // Same runtime as the normalizer (minimal: nothing is freed unless
+  // collected). With almost no live objects a collection costs this module
+  // next to nothing, so it simply collects on every call (the normalizer
+  // batches them, see assembly/io/collect.ts).
   __collect();
   const n: usize = recLen > 0 ? <usize>recLen : 0;
   if (n + 1 > cap) {
