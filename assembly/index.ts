@@ -5,17 +5,16 @@
 // else runs in the module, then unpins its copies.
 
 import { normalize, TARGET_ECS, TARGET_SPLUNK } from "./normalize";
+import { collectGarbage } from "./io/collect";
 
 /** An Elasticsearch document in ECS. */
 export function sysdig_to_ecs(tagPtr: usize, tagLen: i32, sec: u32, nsec: u32, recPtr: usize, recLen: i32): usize {
-  // The minimal runtime frees nothing by itself. Collecting first is safe:
-  // Fluent Bit pinned this call's arguments and already copied the last result.
-  __collect();
+  collectGarbage(tagLen, recLen);
   return normalize(TARGET_ECS, tagPtr, tagLen, sec, nsec, recPtr, recLen);
 }
 
 /** A complete Splunk HEC event envelope, for `splunk_send_raw on`. */
 export function sysdig_to_splunk(tagPtr: usize, tagLen: i32, sec: u32, nsec: u32, recPtr: usize, recLen: i32): usize {
-  __collect();
+  collectGarbage(tagLen, recLen);
   return normalize(TARGET_SPLUNK, tagPtr, tagLen, sec, nsec, recPtr, recLen);
 }

@@ -153,8 +153,10 @@ export class Doc {
   private append(f: i32, kind: i32, a: i32, b: i32): void {
     const nodes = this.nodes;
     nodes.ensure(STRIDE);
-    const n = nodes.len / STRIDE;
-    nodes.push(kind); nodes.push(a); nodes.push(b); nodes.push(-1);
+    const at = nodes.len;
+    const n = at / STRIDE;
+    nodes.set(at, kind); nodes.set(at + 1, a); nodes.set(at + 2, b); nodes.set(at + 3, -1);
+    nodes.len = at + STRIDE;
     const tail = unchecked(this.tails[f]);
     if (tail < 0) unchecked(this.heads[f] = n);
     else nodes.set(tail * STRIDE + 3, n);

@@ -124,6 +124,18 @@ export class Field {
   isList: bool;
   /** Splunk CIM name, or "" when the field is not indexed for Splunk. */
   cim: string = "";
+  // Precomputed for the writers, which run on every record:
+  /** One id per enclosing object (segments but the last), the same for
+   *  every field inside the same object, so nesting is compared as ints. */
+  parentIds: StaticArray<i32> = new StaticArray<i32>(0);
+  /** `"segment":` in UTF-8, for every segment. */
+  keys: StaticArray<ArrayBuffer> = new StaticArray<ArrayBuffer>(0);
+  /** `"cim":` in UTF-8 (empty when cim is). */
+  cimKey: ArrayBuffer = new ArrayBuffer(0);
+}
+
+function jsonKey(name: string): ArrayBuffer {
+  return String.UTF8.encode("\"" + name + "\":");
 }
 
 function parseType(name: string): i32 {
@@ -154,6 +166,7 @@ function buildFields(): Field[] {
     return pa < pb ? -1 : pa > pb ? 1 : 0;
   });
   const out: Field[] = [];
+  const objectIds = new Map<string, i32>();
   for (let i = 0; i < rows.length; i++) {
     const w = words(rows[i]);
     const f = new Field();
@@ -162,6 +175,18 @@ function buildFields(): Field[] {
     f.type = parseType(w[1]);
     f.isList = w[2] == "n";
     f.cim = w[3] == "-" ? "" : w[3];
+    const parents = f.segments.length - 1;
+    f.parentIds = new StaticArray<i32>(parents);
+    f.keys = new StaticArray<ArrayBuffer>(parents + 1);
+    let prefix = "";
+    for (let s = 0; s <= parents; s++) {
+      f.keys[s] = jsonKey(f.segments[s]);
+      if (s == parents) break;
+      prefix += f.segments[s] + ".";
+      if (!objectIds.has(prefix)) objectIds.set(prefix, objectIds.size + 1);
+      f.parentIds[s] = objectIds.get(prefix);
+    }
+    if (f.cim.length > 0) f.cimKey = jsonKey(f.cim);
     out.push(f);
   }
   return out;

@@ -6,7 +6,8 @@ import { Doc } from "./doc";
 import { FIELDS } from "./fields";
 import { writeNode } from "./values";
 
-const open: string[] = [];
+/** Ids of the objects currently open, outermost first (Field.parentIds). */
+const open: i32[] = [];
 
 /** Writes the fields of `doc` as the members of an object already opened in
  *  `out` (the caller writes "{" before and the rest after). */
@@ -17,24 +18,24 @@ export function writeEcsFields(out: ByteBuf, doc: Doc): void {
     let n = doc.first(f);
     if (n < 0) continue;
     const field = unchecked(FIELDS[f]);
-    const segs = field.segments;
-    const parents = segs.length - 1;
-    // Close the objects this field is not inside.
+    const ids = field.parentIds;
+    const parents = ids.length;
+    // FIELDS is sorted by path, so the fields of one object are adjacent:
+    // close the objects this field is not inside, open the ones it is.
     let common = 0;
-    while (common < open.length && common < parents && unchecked(open[common]) == unchecked(segs[common])) common++;
+    while (common < open.length && common < parents && unchecked(open[common]) == unchecked(ids[common])) common++;
     while (open.length > common) {
       out.byte(0x7d);
       open.pop();
       firstAtLevel = false;
     }
     if (!firstAtLevel) out.byte(0x2c);
-    // Open the ones it is inside.
     for (let s = common; s < parents; s++) {
-      writeKey(out, unchecked(segs[s]));
+      writeKey(out, unchecked(field.keys[s]));
       out.byte(0x7b);
-      open.push(unchecked(segs[s]));
+      open.push(unchecked(ids[s]));
     }
-    writeKey(out, unchecked(segs[parents]));
+    writeKey(out, unchecked(field.keys[parents]));
     if (field.isList) {
       out.byte(0x5b);
       let first = true;
@@ -53,9 +54,7 @@ export function writeEcsFields(out: ByteBuf, doc: Doc): void {
   while (open.length > 0) { out.byte(0x7d); open.pop(); }
 }
 
-@inline function writeKey(out: ByteBuf, key: string): void {
-  out.byte(0x22);
-  out.ascii(key);
-  out.byte(0x22);
-  out.byte(0x3a);
+/** Writes a precomputed `"key":`. */
+@inline function writeKey(out: ByteBuf, key: ArrayBuffer): void {
+  out.bytes(changetype<usize>(key), key.byteLength);
 }

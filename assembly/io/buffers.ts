@@ -13,10 +13,14 @@ export class ByteBuf {
 
   @inline reset(): void { this.len = 0; }
 
-  /** Makes room for `extra` more bytes. */
-  ensure(extra: i32): void {
+  /** Makes room for `extra` more bytes. Inlined: it runs for every byte
+   *  written, and only the rare growth is a call. */
+  @inline ensure(extra: i32): void {
+    if (<i64>this.len + <i64>extra > <i64>this.cap) this.grow(extra);
+  }
+
+  private grow(extra: i32): void {
     const need = <i64>this.len + <i64>extra;
-    if (need <= <i64>this.cap) return;
     let cap: i64 = this.cap < 1024 ? 1024 : <i64>this.cap;
     while (cap < need) cap <<= 1;
     this.ptr = this.ptr == 0 ? heap.alloc(<usize>cap) : heap.realloc(this.ptr, <usize>cap);
@@ -39,11 +43,25 @@ export class ByteBuf {
     this.len++;
   }
 
+  /** Appends `n` bytes from `src`, which may lie in this buffer itself. */
   bytes(src: usize, n: i32): void {
     if (n <= 0) return;
-    this.ensure(n);
-    memory.copy(this.ptr + <usize>this.len, src, <usize>n);
+    if (<i64>this.len + <i64>n > <i64>this.cap) {
+      // Growing may move the storage; a source inside it moves along.
+      const inside = src >= this.ptr && src < this.ptr + <usize>this.cap;
+      const offset = src - this.ptr;
+      this.grow(n);
+      if (inside) src = this.ptr + offset;
+    }
+    const dst = this.ptr + <usize>this.len;
     this.len += n;
+    // Most runs are short keys and values. V8 runs memory.copy as a call
+    // out of the wasm code, which costs more than copying them in words.
+    if (n > 32) { memory.copy(dst, src, <usize>n); return; }
+    let i: usize = 0;
+    const end = <usize>n;
+    for (; i + 8 <= end; i += 8) store<u64>(dst + i, load<u64>(src + i));
+    for (; i < end; i++) store<u8>(dst + i, load<u8>(src + i));
   }
 
   /** Appends a string known to be ASCII (the module's own constants). */
@@ -94,9 +112,12 @@ export class IntBuf {
 
   @inline reset(): void { this.len = 0; }
 
-  ensure(extra: i32): void {
+  @inline ensure(extra: i32): void {
+    if (<i64>this.len + <i64>extra > <i64>this.cap) this.grow(extra);
+  }
+
+  private grow(extra: i32): void {
     const need = <i64>this.len + <i64>extra;
-    if (need <= <i64>this.cap) return;
     let cap: i64 = this.cap < 256 ? 256 : <i64>this.cap;
     while (cap < need) cap <<= 1;
     const bytes = <usize>cap << 2;

@@ -4,7 +4,7 @@
 
 import { ByteBuf } from "../io/buffers";
 import { Tape, T_STR, F_REPAIR } from "./tape";
-import { utf8SequenceLength } from "./parser";
+import { utf8SequenceLength, specialMask } from "./parser";
 
 const HEX = "0123456789abcdef";
 
@@ -25,6 +25,12 @@ export function writeEscaped(out: ByteBuf, src: usize, n: i32): bool {
   let run = 0; // start of the pending run of bytes that need no escaping
   let p = 0;
   while (p < n) {
+    // Skip to the next byte that needs a look, 8 bytes at a time.
+    if (p + 8 <= n) {
+      const m = specialMask(load<u64>(src + <usize>p));
+      if (m == 0) { p += 8; continue; }
+      p += <i32>(ctz(m) >> 3);
+    }
     const c = <i32>load<u8>(src + <usize>p);
     if (c >= 0x20 && c != 0x22 && c != 0x5c && c < 0x80) { p++; continue; }
     if (c >= 0x80) {

@@ -158,15 +158,18 @@ function scanLiteral(tape: Tape, p: i32, word: string, kind: i32): i32 {
 const ONES: u64 = 0x0101010101010101;
 const HIGHS: u64 = 0x8080808080808080;
 
-/** True when one of the 8 bytes is a quote, a backslash, a control
- *  character or non-ASCII: the bytes the slow path must look at. */
-@inline function hasSpecial(w: u64): bool {
+/** Of 8 bytes read little-endian, flags (in bit 7 of its byte) each quote,
+ *  backslash, control character or non-ASCII byte: the bytes a string scan
+ *  must look at. Flags above the first may be false (a borrow carries into
+ *  the next byte), but the lowest flag is always exact, so the index of the
+ *  first such byte is ctz(mask) >> 3, and 0 means there is none. */
+@inline export function specialMask(w: u64): u64 {
   const q = w ^ (ONES * 0x22);
   const b = w ^ (ONES * 0x5c);
   const zeroQ = (q - ONES) & ~q;
   const zeroB = (b - ONES) & ~b;
   const ctl = (w - ONES * 0x20) & ~w;
-  return ((zeroQ | zeroB | ctl | w) & HIGHS) != 0;
+  return (zeroQ | zeroB | ctl | w) & HIGHS;
 }
 
 @inline function hexValue(c: i32): i32 {
@@ -222,7 +225,12 @@ function scanString(tape: Tape, start: i32): i32 {
   let flags = 0;
   let p = start + 1;
   while (true) {
-    while (p + 8 <= size && !hasSpecial(load<u64>(base + <usize>p))) p += 8;
+    // Skip to the next byte that needs a look, 8 bytes at a time.
+    while (p + 8 <= size) {
+      const m = specialMask(load<u64>(base + <usize>p));
+      if (m != 0) { p += <i32>(ctz(m) >> 3); break; }
+      p += 8;
+    }
     if (p >= size) { fail(E_EOF, size); return -1; }
     const c = tape.byteAt(p);
     if (c == 0x22) {

@@ -13,9 +13,9 @@
 // reported as LOSS_* bits so the document can say so.
 
 import { ByteBuf, IntBuf } from "../io/buffers";
-import { Tape, T_OBJ, T_ARR, T_STR, T_NUM, F_UNSAFE } from "./tape";
+import { Tape, T_OBJ, T_ARR, T_STR, T_NUM, F_UNSAFE, F_ESCAPED, F_REPAIR } from "./tape";
 import { writeStringToken, writeEscaped, decodeStringToken } from "./escape";
-import { fnv1a } from "../text/keytable";
+import { fnv1a, FNV_OFFSET, FNV_PRIME } from "../text/keytable";
 
 export const LOSS_REPAIRED: i32 = 1;      // invalid UTF-8 or lone surrogates replaced
 export const LOSS_NUMBER_AS_STRING: i32 = 2;
@@ -147,6 +147,12 @@ export function kvValueToken(tape: Tape, obj: i32): i32 {
 
 /** Writes a key made safe for Elasticsearch (see the top of this file). */
 function writeSafeKey(out: ByteBuf, tape: Tape, keyTok: i32): i32 {
+  if ((tape.flags(keyTok) & (F_ESCAPED | F_REPAIR)) == 0) {
+    // Falco's dotted names: raw content has nothing to decode or escape,
+    // so only the path characters are replaced, straight into `out`.
+    writeRawSafeKey(out, tape.ptr(tape.innerStart(keyTok)), tape.innerLen(keyTok));
+    return 0;
+  }
   keyScratch.reset();
   decodeStringToken(keyScratch, tape, keyTok);
   const src = keyScratch.ptr;
@@ -167,6 +173,57 @@ function writeSafeKey(out: ByteBuf, tape: Tape, keyTok: i32): i32 {
   const loss = writeEscaped(out, valueScratch.ptr, valueScratch.len) ? LOSS_REPAIRED : 0;
   out.byte(0x22);
   return loss;
+}
+
+/** writeSafeKey for content without escapes or invalid UTF-8 (whose only
+ *  blank byte can be the space: the parser rejects raw control characters). */
+function writeRawSafeKey(out: ByteBuf, src: usize, n: i32): void {
+  let blank = true;
+  for (let i = 0; i < n; i++) if (load<u8>(src + <usize>i) != 0x20) { blank = false; break; }
+  out.ensure(n + 3);
+  let q = out.ptr + <usize>out.len;
+  store<u8>(q++, 0x22);
+  if (blank) store<u8>(q++, 0x5f);
+  for (let i = 0; i < n; i++) {
+    const c = load<u8>(src + <usize>i);
+    if (c == 0x2e || c == 0x5b) store<u8>(q++, 0x5f);
+    else if (c != 0x5d) store<u8>(q++, c);
+  }
+  store<u8>(q++, 0x22);
+  out.len = <i32>(q - out.ptr);
+}
+
+/** A scalar that enter() would copy byte for byte: a string that needs no
+ *  repair, a number Fluent Bit holds exactly, true, false or null. */
+@inline function isVerbatimScalar(tape: Tape, tok: i32): bool {
+  const kind = tape.kind(tok);
+  if (kind == T_OBJ || kind == T_ARR) return false;
+  if (kind == T_STR) return (tape.flags(tok) & F_REPAIR) == 0;
+  if (kind == T_NUM) return (tape.flags(tok) & F_UNSAFE) == 0;
+  return true;
+}
+
+const NOT_PLAIN: u64 = 1 << 32;
+
+/** For a key writeSafeKey would write unchanged (no escapes, no invalid
+ *  UTF-8, no "." "[" "]", not blank), the FNV-1a hash of its content, found
+ *  in the same pass; NOT_PLAIN otherwise. Most keys are plain, and are
+ *  copied as they are. */
+function plainKeyHash(tape: Tape, keyTok: i32): u64 {
+  if ((tape.flags(keyTok) & (F_ESCAPED | F_REPAIR)) != 0) return NOT_PLAIN;
+  const p = tape.ptr(tape.innerStart(keyTok));
+  const n = tape.innerLen(keyTok);
+  // Unescaped JSON string content holds no control characters, so the
+  // only blank byte it can have is the space.
+  let blank = true;
+  let h: u32 = FNV_OFFSET;
+  for (let i = 0; i < n; i++) {
+    const c = <i32>load<u8>(p + <usize>i);
+    if (c == 0x2e || c == 0x5b || c == 0x5d) return NOT_PLAIN;
+    if (c != 0x20) blank = false;
+    h = (h ^ <u32>c) * FNV_PRIME;
+  }
+  return blank ? NOT_PLAIN : <u64>h;
 }
 
 export class Walker {
@@ -203,11 +260,28 @@ export class Walker {
       const mark = out.len;
       if (out.at(out.len - 1) != 0x7b) out.byte(0x2c);
       const keyStart = out.len;
-      if (mode.safeKeys) this.loss |= writeSafeKey(out, tape, keyTok);
+      const plain = mode.safeKeys ? plainKeyHash(tape, keyTok) : NOT_PLAIN;
+      if (plain != NOT_PLAIN) {
+        const from = tape.start(keyTok);
+        const keyEnd = tape.end(keyTok);
+        if (tape.start(valTok) == keyEnd + 1 && isVerbatimScalar(tape, valTok)) {
+          // The common member: a plain key, a colon and a value written as
+          // it came, with no whitespace between: one copy for all three.
+          out.bytes(tape.ptr(from), tape.end(valTok) - from);
+          if (mode.dedupe && !seenInsert(serial, <u32>plain, keyStart, keyEnd - from, out)) {
+            out.len = mark;
+            this.loss |= LOSS_DUPLICATE_KEY;
+          }
+          continue;
+        }
+        out.bytes(tape.ptr(from), keyEnd - from);
+      } else if (mode.safeKeys) this.loss |= writeSafeKey(out, tape, keyTok);
       else if (writeStringToken(out, tape, keyTok)) this.loss |= LOSS_REPAIRED;
       if (mode.dedupe) {
+        // Keys are told apart by what was written; the hash covers the
+        // content between the quotes.
         const len = out.len - keyStart;
-        const hash = fnv1a(out.ptr + <usize>keyStart, len);
+        const hash = plain != NOT_PLAIN ? <u32>plain : fnv1a(out.ptr + <usize>(keyStart + 1), len - 2);
         if (!seenInsert(serial, hash, keyStart, len, out)) {
           out.len = mark;
           this.loss |= LOSS_DUPLICATE_KEY;

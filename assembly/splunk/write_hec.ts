@@ -12,7 +12,7 @@ import { ByteBuf } from "../io/buffers";
 import { Doc } from "../ecs/doc";
 import { FIELDS } from "../ecs/fields";
 import { writeNode } from "../ecs/values";
-import { writeQuotedString, writeEscaped } from "../json/escape";
+import { writeEscaped } from "../json/escape";
 import { Instant, writeEpochSeconds } from "../text/time";
 import * as F from "../map/ids";
 
@@ -31,8 +31,10 @@ export function writeHecEnvelope(
   out.ascii(",\"source\":\"");
   if (tagLen > 0) writeEscaped(out, tagPtr, tagLen);
   else out.ascii("sysdig");
-  out.ascii("\",\"sourcetype\":");
-  writeQuotedString(out, sourcetype);
+  // Sourcetypes are the module's own ASCII constants: nothing to escape.
+  out.ascii("\",\"sourcetype\":\"");
+  out.ascii(sourcetype);
+  out.byte(0x22);
   out.ascii(",\"event\":");
   out.bytes(event.ptr, event.len);
   out.ascii(",\"fields\":{");
@@ -43,9 +45,7 @@ export function writeHecEnvelope(
     if (n < 0 || field.cim.length == 0) continue;
     if (!first) out.byte(0x2c);
     first = false;
-    out.byte(0x22);
-    out.ascii(field.cim);
-    out.ascii("\":");
+    out.bytes(changetype<usize>(field.cimKey), field.cimKey.byteLength);
     if (field.isList) {
       out.byte(0x5b);
       let firstValue = true;

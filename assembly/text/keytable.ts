@@ -5,13 +5,32 @@ import { ByteBuf } from "../io/buffers";
 import { Tape, T_OBJ, F_ESCAPED } from "../json/tape";
 import { decodeStringToken } from "../json/escape";
 
+export const FNV_OFFSET: u32 = 2166136261;
+export const FNV_PRIME: u32 = 16777619;
+
 @inline export function fnv1a(ptr: usize, len: i32): u32 {
-  let h: u32 = 2166136261;
+  let h: u32 = FNV_OFFSET;
   for (let i = 0; i < len; i++) {
     h ^= <u32>load<u8>(ptr + <usize>i);
-    h *= 16777619;
+    h *= FNV_PRIME;
   }
   return h;
+}
+
+/** A cheap hash for key lookups: the length and at most the first and last
+ *  8 bytes. Keys of one table differ early or late, and a hit is confirmed
+ *  by comparing the bytes, so this spares hashing every byte of every key
+ *  of every record. */
+@inline function keyHash(ptr: usize, len: i32): u32 {
+  const K: u64 = 0x9e3779b97f4a7c15;
+  let h: u64 = <u64>len * K;
+  if (len >= 8) {
+    h = (h ^ load<u64>(ptr)) * K;
+    h = (h ^ load<u64>(ptr + <usize>(len - 8))) * K;
+  } else {
+    for (let i = 0; i < len; i++) h = (h ^ <u64>load<u8>(ptr + <usize>i)) * K;
+  }
+  return <u32>(h >> 32);
 }
 
 export class KeyTable {
@@ -29,7 +48,7 @@ export class KeyTable {
     for (let i = 0; i < names.length; i++) {
       const b = String.UTF8.encode(names[i]);
       this.utf8.push(b);
-      let s = fnv1a(changetype<usize>(b), b.byteLength) & this.mask;
+      let s = keyHash(changetype<usize>(b), b.byteLength) & this.mask;
       while (this.slots[s] != 0) s = (s + 1) & this.mask;
       this.slots[s] = i + 1;
     }
@@ -37,7 +56,7 @@ export class KeyTable {
 
   /** Index of the name spelled by the `len` bytes at `ptr`, or -1. */
   lookup(ptr: usize, len: i32): i32 {
-    let s = fnv1a(ptr, len) & this.mask;
+    let s = keyHash(ptr, len) & this.mask;
     while (true) {
       const v = unchecked(this.slots[s]);
       if (v == 0) return -1;

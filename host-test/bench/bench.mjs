@@ -1,0 +1,112 @@
+#!/usr/bin/env node
+// npm run bench [-- options]: how fast the normalizer is next to what it
+// cannot beat (copying the bytes through the same host) and next to what the
+// alternatives cost (V8's JSON round trip; a Lua filter in Fluent Bit).
+// See BENCHMARKS.md for the method and the latest numbers.
+
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import os from 'node:os';
+import asc from 'assemblyscript/asc';
+
+import { DEFAULT_WASM_PATH } from '../host.mjs';
+import { runNodeMode } from './node-mode.mjs';
+import { findFluentBit, runFluentBitMode } from './fluent-bit-mode.mjs';
+
+const USAGE = `Usage: npm run bench -- [options]
+
+  --fluent-bit        require the Fluent Bit mode (fail if no binary is found)
+  --no-fluent-bit     skip the Fluent Bit mode
+  --no-node           skip the Node mode
+  --rounds N          timed batches per subject in the Node mode (default 9)
+  --family NAME       only this sample family (repeatable)
+  --records N         records per Fluent Bit run (default 200000)
+  --repeat N          Fluent Bit runs per configuration, median kept (default 3)
+
+Fluent Bit is looked for in FLUENT_BIT_BIN, then as fluent-bit on PATH;
+flb-wamrc in FLB_WAMRC_BIN, next to fluent-bit, then on PATH.`;
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const copyPath = `${root}build/bench/copy.wasm`;
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      'fluent-bit': { type: 'boolean' },
+      'no-fluent-bit': { type: 'boolean' },
+      'no-node': { type: 'boolean' },
+      rounds: { type: 'string', default: '9' },
+      family: { type: 'string', multiple: true },
+      records: { type: 'string', default: '200000' },
+      repeat: { type: 'string', default: '3' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return console.log(USAGE);
+  const log = console.log;
+
+  await buildCopyFloor();
+  log(`sysdig-normalizer bench, ${new Date().toISOString()}`);
+  log(`machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} CPUs, ` +
+    `Node ${process.version}, ${os.platform()} ${os.release()}`);
+
+  let nodeResults = null;
+  if (!values['no-node']) {
+    log('\n=== Node mode ===');
+    nodeResults = await runNodeMode({
+      wasmPath: DEFAULT_WASM_PATH, copyPath, rounds: Number(values.rounds), families: values.family, log,
+    });
+  }
+
+  let fbResults = null;
+  if (!values['no-fluent-bit']) {
+    const fb = findFluentBit();
+    if (!fb.fluentBit) {
+      const msg = `Fluent Bit mode SKIPPED: ${fb.reason}. Set FLUENT_BIT_BIN to run it.`;
+      if (values['fluent-bit']) throw new Error(msg);
+      log(`\n${'!'.repeat(msg.length)}\n${msg}\n${'!'.repeat(msg.length)}`);
+    } else {
+      log('\n=== Fluent Bit mode ===');
+      fbResults = await runFluentBitMode({
+        ...fb, wasmPath: DEFAULT_WASM_PATH, copyPath, root,
+        records: Number(values.records), repeat: Number(values.repeat), families: values.family, log,
+      });
+    }
+  }
+  summarize(nodeResults, fbResults, log);
+}
+
+/** Builds copy.ts with the normalizer's own release options. */
+async function buildCopyFloor() {
+  mkdirSync(`${root}build/bench`, { recursive: true });
+  const { error } = await asc.main(
+    [
+      `${root}host-test/bench/copy.ts`, '--config', `${root}asconfig.json`, '--target', 'release',
+      '--outFile', copyPath, '--textFile', `${root}build/bench/copy.wat`,
+    ],
+    { stdout: process.stderr, stderr: process.stderr },
+  );
+  if (error) throw error;
+}
+
+/** The issue's targets, checked on the runtime policy sample. */
+function summarize(node, fb, log) {
+  const lines = [];
+  const runtime = node?.filter((r) => r.family === 'runtime-policy-event') ?? [];
+  for (const r of runtime) {
+    const ratio = r.ours / r.copy;
+    lines.push(`Node, ${r.target}: ours/copy floor = ${ratio.toFixed(2)} (target ≥ 0.50) ${ratio >= 0.5 ? 'MET' : 'NOT MET'}`);
+  }
+  if (fb) {
+    for (const t of fb.targets) lines.push(t);
+  }
+  if (lines.length === 0) return;
+  log('\n=== Targets (runtime policy sample) ===');
+  for (const l of lines) log(l);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
