@@ -102,7 +102,9 @@ function callFilter(abi, memory, fnName, record, { tag = 'sysdig', sec, nsec } =
   if (typeof filterFn !== 'function') {
     throw new Error(`module does not export a function named ${fnName}`);
   }
-  const now = currentTime();
+  // Fluent Bit passes the record's own time; the clock only stands in when
+  // the caller gives none (reading it costs more than a small record).
+  const now = sec === undefined || nsec === undefined ? currentTime() : null;
   const tagBytes = toBytes(tag);
   const recordBytes = toBytes(record);
 
@@ -224,7 +226,9 @@ function findYyjsonOnlyError(text, parsed) {
     const surrogate = findLoneSurrogateEscape(text);
     if (surrogate) return surrogate;
   }
-  if (/[0-9][eE]|[0-9]{309}/.test(text) && containsNonFiniteNumber(parsed)) {
+  // JSON.parse turns such a number into Infinity; walking the parsed values
+  // costs less than any regular-expression prefilter over the text.
+  if (containsNonFiniteNumber(parsed)) {
     return 'output has a number that overflows a double (yyjson rejects it)';
   }
   return null;
@@ -257,13 +261,23 @@ function findLoneSurrogateEscape(text) {
 }
 
 function containsNonFiniteNumber(root) {
+  // Hot in the benchmarks: no spread, no Object.values arrays.
   const pending = [root];
+  const isNonFinite = (x) => typeof x === 'number' && !Number.isFinite(x);
   while (pending.length > 0) {
     const value = pending.pop();
-    if (typeof value === 'number') {
-      if (!Number.isFinite(value)) return true;
-    } else if (value !== null && typeof value === 'object') {
-      pending.push(...Object.values(value));
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const x = value[i];
+        if (isNonFinite(x)) return true;
+        if (x !== null && typeof x === 'object') pending.push(x);
+      }
+    } else {
+      for (const key in value) {
+        const x = value[key];
+        if (isNonFinite(x)) return true;
+        if (x !== null && typeof x === 'object') pending.push(x);
+      }
     }
   }
   return false;
