@@ -2,7 +2,8 @@
 // safe for Elasticsearch's dynamic mapping:
 //  - keys: "." and "[N]" would be read as object paths ("proc.aname[2]"
 //    becomes proc → aname[2] and clashes with proc.aname), so they turn into
-//    "_" ("proc_aname_2"); an empty or blank key gets a leading "_";
+//    "_" ("proc_aname_2"); a key left empty or blank once "]" is dropped
+//    gets a leading "_" (Elasticsearch rejects such field names);
 //  - [{key, value}] lists (Sysdig's legacy format) become objects;
 //  - a key seen twice in one object keeps its first value (Elasticsearch
 //    rejects documents with duplicate keys);
@@ -161,7 +162,7 @@ function writeSafeKey(out: ByteBuf, tape: Tape, keyTok: i32): i32 {
   let blank = true;
   for (let i = 0; i < n; i++) {
     const c = <i32>load<u8>(src + <usize>i);
-    if (c != 0x20 && c != 0x09 && c != 0x0a && c != 0x0d) blank = false;
+    if (c != 0x20 && c != 0x09 && c != 0x0a && c != 0x0d && c != 0x5d) blank = false;
   }
   if (blank) valueScratch.byte(0x5f);
   for (let i = 0; i < n; i++) {
@@ -179,7 +180,10 @@ function writeSafeKey(out: ByteBuf, tape: Tape, keyTok: i32): i32 {
  *  blank byte can be the space: the parser rejects raw control characters). */
 function writeRawSafeKey(out: ByteBuf, src: usize, n: i32): void {
   let blank = true;
-  for (let i = 0; i < n; i++) if (load<u8>(src + <usize>i) != 0x20) { blank = false; break; }
+  for (let i = 0; i < n; i++) {
+    const c = load<u8>(src + <usize>i);
+    if (c != 0x20 && c != 0x5d) { blank = false; break; }
+  }
   out.ensure(n + 3);
   let q = out.ptr + <usize>out.len;
   store<u8>(q++, 0x22);

@@ -168,8 +168,15 @@ describe('the payload walker', () => {
   });
 
   test('safe keys: dots and brackets cannot build Elasticsearch object paths', () => {
-    const { text } = walk('{"proc.aname[2]":"bash","a.b":{"c.d":1},"":2,"[]":3,"ok_key":4}', { bits: SAFE_KEYS });
-    expect(text).toBe('{"proc_aname_2":"bash","a_b":{"c_d":1},"_":2,"_":3,"ok_key":4}');
+    const { text } = walk(
+      '{"proc.aname[2]":"bash","a.b":{"c.d":1},"":2,"[]":3,"ok_key":4,"]":5," ]":6,"\\t":7,"\\u0000":8}',
+      { bits: SAFE_KEYS },
+    );
+    // Empty or blank once "]" is dropped: a leading "_" (Elasticsearch
+    // rejects empty and whitespace-only field names).
+    expect(text).toBe(
+      '{"proc_aname_2":"bash","a_b":{"c_d":1},"_":2,"_":3,"ok_key":4,"_":5,"_ ":6,"_\\t":7,"\\u0000":8}',
+    );
   });
 
   test('safe keys with dedupe: keys that collide after rewriting keep the first value', () => {

@@ -102,7 +102,12 @@ export function scalarsOf(text) {
   return { values, keys };
 }
 
-const safeKey = (key) => (key === '' ? '_' : key.replace(/[.[]/g, '_').replace(/]/g, ''));
+/** The filter's safe-key rule: "]" dropped, "." and "[" → "_", and a key
+ *  left empty or blank (space, tab, CR, LF) gets a leading "_". */
+function safeKey(key) {
+  const kept = key.replace(/]/g, '');
+  return (/^[ \t\n\r]*$/.test(kept) ? '_' : '') + kept.replace(/[.[]/g, '_');
+}
 
 function looksLikeContainer(s) {
   const t = s.trimStart();
