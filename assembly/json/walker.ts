@@ -151,50 +151,38 @@ function writeSafeKey(out: ByteBuf, tape: Tape, keyTok: i32): i32 {
   if ((tape.flags(keyTok) & (F_ESCAPED | F_REPAIR)) == 0) {
     // Falco's dotted names: raw content has nothing to decode or escape,
     // so only the path characters are replaced, straight into `out`.
-    writeRawSafeKey(out, tape.ptr(tape.innerStart(keyTok)), tape.innerLen(keyTok));
+    out.byte(0x22);
+    appendSafeKey(out, tape.ptr(tape.innerStart(keyTok)), tape.innerLen(keyTok));
+    out.byte(0x22);
     return 0;
   }
   keyScratch.reset();
   decodeStringToken(keyScratch, tape, keyTok);
-  const src = keyScratch.ptr;
-  const n = keyScratch.len;
   valueScratch.reset();
-  let blank = true;
-  for (let i = 0; i < n; i++) {
-    const c = <i32>load<u8>(src + <usize>i);
-    if (c != 0x20 && c != 0x09 && c != 0x0a && c != 0x0d && c != 0x5d) blank = false;
-  }
-  if (blank) valueScratch.byte(0x5f);
-  for (let i = 0; i < n; i++) {
-    const c = <i32>load<u8>(src + <usize>i);
-    if (c == 0x2e || c == 0x5b) valueScratch.byte(0x5f);
-    else if (c != 0x5d) valueScratch.byte(c);
-  }
+  appendSafeKey(valueScratch, keyScratch.ptr, keyScratch.len);
   out.byte(0x22);
   const loss = writeEscaped(out, valueScratch.ptr, valueScratch.len) ? LOSS_REPAIRED : 0;
   out.byte(0x22);
   return loss;
 }
 
-/** writeSafeKey for content without escapes or invalid UTF-8 (whose only
- *  blank byte can be the space: the parser rejects raw control characters). */
-function writeRawSafeKey(out: ByteBuf, src: usize, n: i32): void {
+/** Appends the `n` bytes of a decoded key with "." and "[" as "_" and "]"
+ *  dropped, after a "_" when nothing but blanks would be left. */
+function appendSafeKey(dst: ByteBuf, src: usize, n: i32): void {
   let blank = true;
   for (let i = 0; i < n; i++) {
     const c = load<u8>(src + <usize>i);
-    if (c != 0x20 && c != 0x5d) { blank = false; break; }
+    if (c != 0x20 && c != 0x09 && c != 0x0a && c != 0x0d && c != 0x5d) { blank = false; break; }
   }
-  out.ensure(n + 3);
-  let q = out.ptr + <usize>out.len;
-  store<u8>(q++, 0x22);
+  dst.ensure(n + 1);
+  let q = dst.ptr + <usize>dst.len;
   if (blank) store<u8>(q++, 0x5f);
   for (let i = 0; i < n; i++) {
     const c = load<u8>(src + <usize>i);
     if (c == 0x2e || c == 0x5b) store<u8>(q++, 0x5f);
     else if (c != 0x5d) store<u8>(q++, c);
   }
-  store<u8>(q++, 0x22);
-  out.len = <i32>(q - out.ptr);
+  dst.len = <i32>(q - dst.ptr);
 }
 
 /** A scalar that enter() would copy byte for byte: a string that needs no
