@@ -349,10 +349,77 @@ class ExactJsonParser {
     return value;
   }
 
+  // Iterative, with an explicit stack of open containers, so that nesting
+  // of any depth (the adversarial tests send 100,000 levels) cannot
+  // overflow the JavaScript stack.
   parseValue() {
-    const ch = this.text[this.pos];
-    if (ch === '{') return this.parseObject();
-    if (ch === '[') return this.parseArray();
+    const open = []; // { container, key } per open object or array
+    for (;;) {
+      let value;
+      const ch = this.text[this.pos];
+      if (ch === '{' || ch === '[') {
+        this.pos++;
+        this.skipWhitespace();
+        const container = ch === '{' ? {} : [];
+        const close = ch === '{' ? '}' : ']';
+        if (this.text[this.pos] === close) {
+          this.pos++;
+          value = container;
+        } else {
+          open.push({ container, key: null });
+          if (ch === '{') this.beginMember(open.at(-1));
+          else this.path.push(0);
+          continue;
+        }
+      } else {
+        value = this.parseScalar(ch);
+      }
+      // Store the value, then close every container it completes.
+      for (;;) {
+        const frame = open.at(-1);
+        if (frame === undefined) return value;
+        this.store(frame, value);
+        this.path.pop();
+        this.skipWhitespace();
+        if (this.text[this.pos] === ',') {
+          this.pos++;
+          this.skipWhitespace();
+          if (Array.isArray(frame.container)) this.path.push(frame.container.length);
+          else this.beginMember(frame);
+          break;
+        }
+        this.expect(Array.isArray(frame.container) ? ']' : '}');
+        open.pop();
+        value = frame.container;
+      }
+    }
+  }
+
+  /** Reads `"key":` of an object member and records duplicates. */
+  beginMember(frame) {
+    this.skipWhitespace();
+    if (this.text[this.pos] !== '"') this.fail('expected a string key');
+    const key = this.parseString();
+    this.skipWhitespace();
+    this.expect(':');
+    this.skipWhitespace();
+    if (Object.hasOwn(frame.container, key) && this.onDuplicateKey) {
+      this.onDuplicateKey(toJsonPointer([...this.path, key]));
+    }
+    frame.key = key;
+    this.path.push(key);
+  }
+
+  store(frame, value) {
+    if (Array.isArray(frame.container)) frame.container.push(value);
+    else {
+      // defineProperty, not assignment, so a "__proto__" key stays a plain
+      // member, as it does with JSON.parse.
+      Object.defineProperty(frame.container, frame.key, { value, enumerable: true, writable: true, configurable: true });
+    }
+  }
+
+  parseScalar(ch) {
     if (ch === '"') return this.parseString();
     if (ch === '-' || (ch >= '0' && ch <= '9')) return this.parseNumber();
     for (const [literal, value] of [['true', true], ['false', false], ['null', null]]) {
@@ -362,63 +429,6 @@ class ExactJsonParser {
       }
     }
     return this.fail(ch === undefined ? 'unexpected end of input' : `unexpected character ${JSON.stringify(ch)}`);
-  }
-
-  parseObject() {
-    const object = {};
-    this.pos++;
-    this.skipWhitespace();
-    if (this.text[this.pos] === '}') {
-      this.pos++;
-      return object;
-    }
-    for (;;) {
-      this.skipWhitespace();
-      if (this.text[this.pos] !== '"') this.fail('expected a string key');
-      const key = this.parseString();
-      this.skipWhitespace();
-      this.expect(':');
-      this.skipWhitespace();
-      if (Object.hasOwn(object, key) && this.onDuplicateKey) {
-        this.onDuplicateKey(toJsonPointer([...this.path, key]));
-      }
-      this.path.push(key);
-      const value = this.parseValue();
-      this.path.pop();
-      // defineProperty, not assignment, so a "__proto__" key stays a plain
-      // member, as it does with JSON.parse.
-      Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
-      this.skipWhitespace();
-      if (this.text[this.pos] === ',') {
-        this.pos++;
-        continue;
-      }
-      this.expect('}');
-      return object;
-    }
-  }
-
-  parseArray() {
-    const array = [];
-    this.pos++;
-    this.skipWhitespace();
-    if (this.text[this.pos] === ']') {
-      this.pos++;
-      return array;
-    }
-    for (;;) {
-      this.skipWhitespace();
-      this.path.push(array.length);
-      array.push(this.parseValue());
-      this.path.pop();
-      this.skipWhitespace();
-      if (this.text[this.pos] === ',') {
-        this.pos++;
-        continue;
-      }
-      this.expect(']');
-      return array;
-    }
   }
 
   parseString() {

@@ -6,6 +6,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { loadFilter, parseExact } from '../host.mjs';
+import { bytes } from './bytes.mjs';
 
 const PROBE_PATH = fileURLToPath(new URL('../../build/json_probe.wasm', import.meta.url));
 const SAFE_KEYS = 1;
@@ -41,9 +42,6 @@ function parseFailure(input) {
   const { record } = callProbe('json_walk', input);
   return record.error === undefined ? null : record;
 }
-
-const bytes = (...parts) =>
-  Uint8Array.from(parts.flatMap((p) => (typeof p === 'string' ? [...Buffer.from(p, 'utf8')] : p)));
 
 describe('reader accepts what RFC 8259 accepts, and only that', () => {
   const valid = [

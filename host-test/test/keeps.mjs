@@ -13,6 +13,7 @@
 // container cut at the depth limit is kept as JSON text, which is expanded.
 
 import { expect } from 'vitest';
+import { findDuplicateKeys } from '../host.mjs';
 
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
 const ESCAPES = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
@@ -186,14 +187,30 @@ function isJsonObjectText(text) {
   }
 }
 
-/** The event a record carries: the record, or the JSON inside a lone log/message string. */
+/** The event a record carries: the record, or the JSON object inside its
+ *  only member when that is a `log` or `message` string (as the filter
+ *  unwraps it; a repeated member means the record has more than one). */
 function eventText(inputText) {
   const record = JSON.parse(inputText);
   const names = Object.keys(record);
-  if (names.length === 1 && (names[0] === 'log' || names[0] === 'message') && typeof record[names[0]] === 'string') {
-    if (isJsonObjectText(record[names[0]])) return record[names[0]];
+  const lone = names.length === 1 && findDuplicateKeys(inputText).length === 0;
+  const inner = record[names[0]];
+  if (lone && (names[0] === 'log' || names[0] === 'message') && typeof inner === 'string' && isJsonObjectText(inner)) {
+    return inner;
   }
   return inputText;
+}
+
+/**
+ * Asserts that the output has no duplicate keys, except, for Splunk, exactly
+ * those of the input's event: the HEC payload goes out as it came.
+ */
+export function expectOnlyInputDuplicates(input, result, target) {
+  let allowed = [];
+  if (target === 'splunk' && typeof input === 'string' && isJsonObjectText(input)) {
+    allowed = findDuplicateKeys(eventText(input)).map((pointer) => `/event${pointer}`);
+  }
+  expect(findDuplicateKeys(result.output), `${target}: duplicate keys`).toEqual(allowed);
 }
 
 /**
