@@ -6,7 +6,7 @@
 // A second table times the exports alone, on a record already copied in,
 // to split the module's own time from the host's.
 
-import { loadFilter } from '../host.mjs';
+import { dupData, loadFilter } from '../host.mjs';
 import { samples } from '../test/samples.mjs';
 import { measure, printTable, fmtRate, fmtMB, fmtRatio, fmtUs } from './measure.mjs';
 
@@ -95,17 +95,8 @@ export async function runNodeMode({ wasmPath, copyPath, rounds, families, log })
 function exportOnly(filter, fn, bytes) {
   const { abi, instance } = filter;
   const memory = instance.exports.memory;
-  const tagPtr = pinned(abi, memory, TAG);
-  const recPtr = pinned(abi, memory, bytes);
+  const tagPtr = dupData(abi, memory, TAG);
+  const recPtr = dupData(abi, memory, bytes);
   const f = abi[fn];
   return () => f(tagPtr, TAG.length, TIME.sec, TIME.nsec, recPtr, bytes.length);
-}
-
-function pinned(abi, memory, bytes) {
-  const ptr = abi.__new(bytes.length + 1, 0) >>> 0;
-  abi.__pin(ptr);
-  const view = new Uint8Array(memory.buffer, ptr, bytes.length + 1);
-  view.set(bytes);
-  view[bytes.length] = 0;
-  return ptr;
 }
