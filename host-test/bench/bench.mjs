@@ -25,7 +25,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --repeat N          Fluent Bit runs per configuration, median kept (default 3)
 
 Fluent Bit is looked for in FLUENT_BIT_BIN, then as fluent-bit on PATH;
-flb-wamrc in FLB_WAMRC_BIN, next to fluent-bit, then on PATH.`;
+flb-wamrc in FLB_WAMRC_BIN, then on PATH, then next to fluent-bit.`;
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const copyPath = `${root}build/bench/copy.wasm`;

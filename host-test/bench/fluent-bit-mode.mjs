@@ -13,12 +13,13 @@
 // and CPU is what the process used in all, minus a run with no records.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 import asc from 'assemblyscript/asc';
 
 import { loadFilter } from '../host.mjs';
+import { findFluentBit as findFluentBitBinary, findWamrc } from '../e2e/harness.mjs';
 import { samples } from '../test/samples.mjs';
 import { median, printTable, fmtRate, fmtRatio } from './measure.mjs';
 
@@ -26,22 +27,16 @@ const BLOCK_RECORDS = 256; // records per write into Fluent Bit's stdin
 const RUN_TIMEOUT_MS = 300_000;
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
 
-/** Finds fluent-bit and flb-wamrc; says why when they are missing. */
+/** Finds fluent-bit and flb-wamrc the way the end-to-end suite does; says
+ *  why when Fluent Bit is missing. */
 export function findFluentBit() {
-  const fluentBit = process.env.FLUENT_BIT_BIN || onPath('fluent-bit');
-  if (!fluentBit || !existsSync(fluentBit)) {
+  const fluentBit = findFluentBitBinary();
+  if (!fluentBit) {
     return { fluentBit: null, reason: process.env.FLUENT_BIT_BIN
-      ? `FLUENT_BIT_BIN=${process.env.FLUENT_BIT_BIN} does not exist`
+      ? `FLUENT_BIT_BIN=${process.env.FLUENT_BIT_BIN} is not an executable file`
       : 'no fluent-bit on PATH and FLUENT_BIT_BIN is not set' };
   }
-  const beside = join(dirname(fluentBit), 'flb-wamrc');
-  const wamrc = process.env.FLB_WAMRC_BIN || (existsSync(beside) ? beside : onPath('flb-wamrc'));
-  return { fluentBit, wamrc: wamrc && existsSync(wamrc) ? wamrc : null };
-}
-
-function onPath(name) {
-  const r = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : null;
+  return { fluentBit, wamrc: findWamrc(fluentBit) };
 }
 
 export async function runFluentBitMode({ fluentBit, wamrc, wasmPath, copyPath, root, records, repeat, families, log }) {
@@ -62,7 +57,7 @@ export async function runFluentBitMode({ fluentBit, wamrc, wasmPath, copyPath, r
       if (r.status !== 0) throw new Error(`flb-wamrc failed on ${m.wasm}:\n${r.stdout}${r.stderr}`);
     }
   } else {
-    const msg = 'flb-wamrc not found (FLB_WAMRC_BIN, beside fluent-bit, PATH): .aot runs SKIPPED';
+    const msg = 'flb-wamrc not found (FLB_WAMRC_BIN, PATH, beside fluent-bit): .aot runs SKIPPED';
     log(`\n${'!'.repeat(msg.length)}\n${msg}\n${'!'.repeat(msg.length)}`);
   }
   const lua = join(root, 'host-test/bench/runtime_policy.lua');
@@ -124,8 +119,8 @@ export async function runFluentBitMode({ fluentBit, wamrc, wasmPath, copyPath, r
   log('');
   printTable(['family', 'filter', 'rec/s', 'CPU µs/rec', 'minus none', 'rec/s ÷ copy .aot'], rows, log);
 
-  // The targets, on the runtime policy sample.
-  const rt = summary['runtime-policy-event'];
+  // The targets, on the runtime policy sample (absent when --family left it out).
+  const rt = summary['runtime-policy-event'] ?? {};
   const targets = [];
   const ours = rt['ours .aot ecs'];
   if (ours && rt['copy .aot']) {
