@@ -9,6 +9,7 @@ import { parse, parseError, parseErrorAt, parseErrorText } from "./json/parser";
 import { decodeStringToken, writeEscaped } from "./json/escape";
 import {
   Walker, WalkMode, LOSS_REPAIRED, LOSS_NUMBER_AS_STRING, LOSS_DUPLICATE_KEY, LOSS_DEPTH_AS_STRING,
+  LOSS_LONG_KEY_AS_STRING, LOSS_LONG_KEY_DROPPED,
 } from "./json/walker";
 import { Doc } from "./ecs/doc";
 import { writeEcsFields } from "./ecs/write_ecs";
@@ -29,6 +30,11 @@ const ECS_PAYLOAD_DEPTH: i32 = 16;
 /** Splunk has no such limit, but Fluent Bit repacks the envelope with
  *  recursive code (yyjson to msgpack, msgpack to JSON), so depth is bounded. */
 const HEC_PAYLOAD_DEPTH: i32 = 64;
+/** Elasticsearch indexes a `flattened` leaf as one term of its key path and
+ *  value, at most 32766 bytes. With values cut at 1024 characters by the
+ *  index template's ignore_above (3 bytes each at most) and 16 levels of
+ *  keys of at most this many bytes, every term fits. */
+const ECS_PAYLOAD_KEY_BYTES: i32 = 1024;
 
 export const ECS_VERSION = "9.4.0";
 
@@ -47,6 +53,7 @@ ecsMode.safeKeys = true;
 ecsMode.keyValueLists = true;
 ecsMode.dedupe = true;
 ecsMode.maxDepth = ECS_PAYLOAD_DEPTH;
+ecsMode.maxKeyBytes = ECS_PAYLOAD_KEY_BYTES;
 hecMode.maxDepth = HEC_PAYLOAD_DEPTH;
 
 /** Normalizes one record for `target`; returns the address of the
@@ -154,10 +161,12 @@ function noteLosses(tape: Tape): void {
   if (loss & LOSS_REPAIRED) { note(first, "invalid UTF-8 or lone surrogates replaced by U+FFFD"); first = false; }
   if (loss & LOSS_NUMBER_AS_STRING) { note(first, "numbers beyond 64-bit or double range kept as strings"); first = false; }
   if (loss & LOSS_DEPTH_AS_STRING) { note(first, "objects nested too deep to index kept as JSON text"); first = false; }
+  if (loss & LOSS_LONG_KEY_AS_STRING) { note(first, "objects with keys over 1024 bytes kept as JSON text"); first = false; }
+  if (loss & LOSS_LONG_KEY_DROPPED) { note(first, "top-level keys over 1024 bytes left out of the payload, event.original keeps them"); first = false; }
   if (loss & LOSS_DUPLICATE_KEY) { note(first, "duplicate keys: sysdig keeps the first value, event.original keeps all"); first = false; }
   // A second error.message cannot be added, so rebuild it as one text.
   docReplaceText(F.ERROR_MESSAGE, s);
-  if (loss & LOSS_DUPLICATE_KEY) setOriginal(tape.base, tape.size);
+  if (loss & (LOSS_DUPLICATE_KEY | LOSS_LONG_KEY_DROPPED)) setOriginal(tape.base, tape.size);
 }
 
 function note(first: bool, text: string): void {

@@ -270,6 +270,7 @@ function scanString(tape: Tape, start: i32): i32 {
     }
   }
   tape.setEnd(t, p);
+  if (p - start - 2 > tape.maxStringLen) tape.maxStringLen = p - start - 2;
   if (flags != 0) tape.addFlags(t, flags);
   if (flags & F_REPAIR) tape.hasRepair = true;
   return p;

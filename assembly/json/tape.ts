@@ -42,6 +42,8 @@ export class Tape {
   hasUnsafeNumber: bool = false;
   /** Deepest container nesting (the root container is depth 1). */
   maxDepth: i32 = 0;
+  /** Longest string token, in bytes as sent (quotes excluded). */
+  maxStringLen: i32 = 0;
   cells: IntBuf = new IntBuf();
 
   reset(base: usize, size: i32): void {
@@ -51,6 +53,7 @@ export class Tape {
     this.hasRepair = false;
     this.hasUnsafeNumber = false;
     this.maxDepth = 0;
+    this.maxStringLen = 0;
     this.cells.reset();
   }
 

@@ -8,7 +8,11 @@
 //  - a key seen twice in one object keeps its first value (Elasticsearch
 //    rejects documents with duplicate keys);
 //  - below `maxDepth`, a container is kept as its JSON text (Elasticsearch
-//    refuses documents nested deeper than 20 objects).
+//    refuses documents nested deeper than 20 objects);
+//  - an object with a key longer than `maxKeyBytes` is kept as its JSON
+//    text too, and such a member of the root object is left out: a
+//    `flattened` field indexes "key path + value" as one term, and a term
+//    over 32766 bytes gets the whole document rejected.
 // In every mode, numbers Fluent Bit cannot hold exactly become strings of
 // their digits, and damaged strings are repaired. What was changed is
 // reported as LOSS_* bits so the document can say so.
@@ -22,6 +26,8 @@ export const LOSS_REPAIRED: i32 = 1;      // invalid UTF-8 or lone surrogates re
 export const LOSS_NUMBER_AS_STRING: i32 = 2;
 export const LOSS_DUPLICATE_KEY: i32 = 4; // later values of a repeated key dropped
 export const LOSS_DEPTH_AS_STRING: i32 = 8;
+export const LOSS_LONG_KEY_AS_STRING: i32 = 16;
+export const LOSS_LONG_KEY_DROPPED: i32 = 32; // a root member whose key is over the limit
 
 export class WalkMode {
   safeKeys: bool = false;
@@ -29,6 +35,9 @@ export class WalkMode {
   dedupe: bool = false;
   /** Containers deeper than this are written as JSON text; 0 = no limit. */
   maxDepth: i32 = 0;
+  /** Objects with a key longer than this (bytes as sent) are written as
+   *  JSON text, and root members with one are left out; 0 = no limit. */
+  maxKeyBytes: i32 = 0;
 }
 
 const M_OBJ: i32 = 0;
@@ -218,6 +227,18 @@ function plainKeyHash(tape: Tape, keyTok: i32): u64 {
   return blank ? NOT_PLAIN : <u64>h;
 }
 
+/** True when an object (or a {key, value} list) has a key longer than `limit` bytes. */
+function hasLongKey(tape: Tape, tok: i32, isKeyValueList: bool, limit: i32): bool {
+  const end = tape.next(tok);
+  let c = tok + 1;
+  while (c < end) {
+    const keyTok = isKeyValueList ? kvKeyToken(tape, c) : c;
+    if (tape.innerLen(keyTok) > limit) return true;
+    c = isKeyValueList ? tape.next(c) : tape.next(c + 1);
+  }
+  return false;
+}
+
 export class Walker {
   loss: i32 = 0;
 
@@ -250,6 +271,11 @@ export class Walker {
       if (m == M_OBJ) { keyTok = cursor; valTok = cursor + 1; frames.set(at + 1, tape.next(valTok)); }
       else { keyTok = kvKeyToken(tape, cursor); valTok = kvValueToken(tape, cursor); frames.set(at + 1, tape.next(cursor)); }
       const mark = out.len;
+      if (mode.maxKeyBytes > 0 && tape.maxStringLen > mode.maxKeyBytes && tape.innerLen(keyTok) > mode.maxKeyBytes) {
+        // Only the root object gets here: deeper ones were kept as text.
+        this.loss |= LOSS_LONG_KEY_DROPPED;
+        continue;
+      }
       if (out.at(out.len - 1) != 0x7b) out.byte(0x2c);
       const keyStart = out.len;
       const plain = mode.safeKeys ? plainKeyHash(tape, keyTok) : NOT_PLAIN;
@@ -289,16 +315,19 @@ export class Walker {
   private enter(out: ByteBuf, tape: Tape, tok: i32, mode: WalkMode, depth: i32): bool {
     const kind = tape.kind(tok);
     if (kind == T_OBJ || kind == T_ARR) {
-      if (mode.maxDepth > 0 && depth > mode.maxDepth) {
-        // Too deep to index: keep the exact JSON text instead.
+      const tooDeep = mode.maxDepth > 0 && depth > mode.maxDepth;
+      let m = kind == T_OBJ ? M_OBJ : M_ARR;
+      if (!tooDeep && m == M_ARR && mode.keyValueLists && isKeyValueList(tape, tok)) m = M_KV;
+      const longKey = !tooDeep && depth > 1 && m != M_ARR && mode.maxKeyBytes > 0 &&
+        tape.maxStringLen > mode.maxKeyBytes && hasLongKey(tape, tok, m == M_KV, mode.maxKeyBytes);
+      if (tooDeep || longKey) {
+        // Not indexable as an object: keep the exact JSON text instead.
         out.byte(0x22);
         if (writeEscaped(out, tape.ptr(tape.start(tok)), tape.end(tok) - tape.start(tok))) this.loss |= LOSS_REPAIRED;
         out.byte(0x22);
-        this.loss |= LOSS_DEPTH_AS_STRING;
+        this.loss |= tooDeep ? LOSS_DEPTH_AS_STRING : LOSS_LONG_KEY_AS_STRING;
         return false;
       }
-      let m = kind == T_OBJ ? M_OBJ : M_ARR;
-      if (m == M_ARR && mode.keyValueLists && isKeyValueList(tape, tok)) m = M_KV;
       out.byte(m == M_ARR ? 0x5b : 0x7b);
       frames.push(m);
       frames.push(tok + 1);

@@ -22,8 +22,11 @@ export class Instant {
   }
 }
 
-/** Largest seconds value written: 9999-12-31T23:59:59Z. */
-const MAX_SECONDS: i64 = 253402300799;
+/** The latest instant kept: 2262-04-11T23:47:16.854775807Z, the end of
+ *  Elasticsearch's date_nanos (nanoseconds since 1970 in an i64). A later
+ *  one would get the whole document rejected, so it is not an event time. */
+const MAX_SECONDS: i64 = 9223372036;
+const MAX_NANOS_AT_MAX_SECONDS: i64 = 854775807;
 
 @inline function isDigit(c: i32): bool { return c >= 0x30 && c <= 0x39; }
 
@@ -75,6 +78,7 @@ export function readInstant(tape: Tape, tok: i32, into: Instant): bool {
   into.seconds = seconds;
   into.fracPtr = tape.ptr(fracStart);
   into.fracLen = fracLen;
+  if (seconds == MAX_SECONDS && into.nanos - MAX_SECONDS * 1000000000 > MAX_NANOS_AT_MAX_SECONDS) return false;
   into.valid = true;
   return true;
 }
