@@ -2,7 +2,8 @@
 // safe for Elasticsearch's dynamic mapping:
 //  - keys: "." and "[N]" would be read as object paths ("proc.aname[2]"
 //    becomes proc → aname[2] and clashes with proc.aname), so they turn into
-//    "_" ("proc_aname_2"); a key left empty or blank once "]" is dropped
+//    "_" ("proc_aname_2"), and so does NUL, which a `flattened` field
+//    refuses in keys (it joins key and value with it); a key left empty or blank once "]" is dropped
 //    gets a leading "_" (Elasticsearch rejects such field names);
 //  - [{key, value}] lists (Sysdig's legacy format) become objects;
 //  - a key seen twice in one object keeps its first value (Elasticsearch
@@ -175,8 +176,8 @@ function writeSafeKey(out: ByteBuf, tape: Tape, keyTok: i32): i32 {
   return loss;
 }
 
-/** Appends the `n` bytes of a decoded key with "." and "[" as "_" and "]"
- *  dropped, after a "_" when nothing but blanks would be left. */
+/** Appends the `n` bytes of a decoded key with ".", "[" and NUL as "_" and
+ *  "]" dropped, after a "_" when nothing but blanks would be left. */
 function appendSafeKey(dst: ByteBuf, src: usize, n: i32): void {
   let blank = true;
   for (let i = 0; i < n; i++) {
@@ -188,7 +189,7 @@ function appendSafeKey(dst: ByteBuf, src: usize, n: i32): void {
   if (blank) store<u8>(q++, 0x5f);
   for (let i = 0; i < n; i++) {
     const c = load<u8>(src + <usize>i);
-    if (c == 0x2e || c == 0x5b) store<u8>(q++, 0x5f);
+    if (c == 0x2e || c == 0x5b || c == 0) store<u8>(q++, 0x5f);
     else if (c != 0x5d) store<u8>(q++, c);
   }
   dst.len = <i32>(q - dst.ptr);

@@ -103,11 +103,11 @@ export function scalarsOf(text) {
   return { values, keys };
 }
 
-/** The filter's safe-key rule: "]" dropped, "." and "[" → "_", and a key
- *  left empty or blank (space, tab, CR, LF) gets a leading "_". */
+/** The filter's safe-key rule: "]" dropped, ".", "[" and NUL → "_", and a
+ *  key left empty or blank (space, tab, CR, LF) gets a leading "_". */
 function safeKey(key) {
   const kept = key.replace(/]/g, '');
-  return (/^[ \t\n\r]*$/.test(kept) ? '_' : '') + kept.replace(/[.[]/g, '_');
+  return (/^[ \t\n\r]*$/.test(kept) ? '_' : '') + kept.replace(/[.[\u0000]/g, '_');
 }
 
 function looksLikeContainer(s) {
