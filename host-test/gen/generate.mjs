@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+// `npm run gen`: writes every generated artifact; the tests fail when a
+// committed one differs from what this would write.
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generatedFiles as elasticsearch } from './elasticsearch.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const generators = [elasticsearch];
+for (const gen of generators) {
+  for (const [path, text] of Object.entries(await gen())) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), text);
+    console.log(`wrote ${path}`);
+  }
+}

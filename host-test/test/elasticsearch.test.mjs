@@ -1,0 +1,324 @@
+// What an operator installs on Elasticsearch (elasticsearch/), checked two
+// ways: the committed templates must be what the field table generates, and
+// on a real Elasticsearch 8.19 node (host-test/es/node.mjs) the templates
+// must install, map every field as intended, and take every document the
+// filter writes for a corpus of golden, fuzzed and adversarial inputs with
+// zero rejections. Without Java and Maven (or Maven Central) the node tests
+// are reported as skipped, with the reason.
+
+import { describe, it, beforeAll, afterAll, expect } from 'vitest';
+import { readFileSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import fc from 'fast-check';
+
+import { loadFilter } from '../host.mjs';
+import { readFieldTable } from '../field-table.mjs';
+import { generatedFiles, buildMappings, PAYLOAD_ROOTS, SHIPPER_FIELDS } from '../gen/elasticsearch.mjs';
+import { ElasticsearchNode, prepare, ES_VERSION } from '../es/node.mjs';
+import { REPO_ROOT, makeTempDir, removeDir } from '../e2e/harness.mjs';
+import { goldenInputs, mutant } from './mutants.mjs';
+import { parseTree, pathsOf, stringifyExact, withValueAt } from './tree.mjs';
+
+const OPTS = { tag: 'sysdig', sec: 1700000000, nsec: 500000000 };
+const goldenDir = join(REPO_ROOT, 'host-test', 'golden');
+const golden = (name, file = 'input.json') => readFileSync(join(goldenDir, name, file), 'utf8');
+
+/** Leaf paths of a mapping's properties with their types (multi-fields too). */
+function mappedLeaves(properties, prefix = '', out = {}) {
+  for (const [name, def] of Object.entries(properties)) {
+    const path = prefix + name;
+    if (def.properties) mappedLeaves(def.properties, `${path}.`, out);
+    else {
+      out[path] = def.type;
+      for (const [sub, subDef] of Object.entries(def.fields ?? {})) out[`${path}.${sub}`] = subDef.type;
+    }
+  }
+  return out;
+}
+
+describe('generated Elasticsearch templates', () => {
+  it('are committed as the field table generates them (npm run gen)', () => {
+    for (const [path, text] of Object.entries(generatedFiles())) {
+      expect(readFileSync(join(REPO_ROOT, path), 'utf8'), `${path} is stale: run npm run gen`).toBe(text);
+    }
+  });
+
+  it('map every field of the table with the type its values are checked against', () => {
+    const leaves = mappedLeaves(buildMappings().properties);
+    const want = { keyword: 'keyword', text: 'text', long: 'long', date: 'date_nanos', ip: 'ip', boolean: 'boolean' };
+    for (const f of [...readFieldTable(), ...SHIPPER_FIELDS]) expect(leaves[f.path], f.path).toBe(want[f.type]);
+    for (const root of PAYLOAD_ROOTS) expect(leaves[root]).toBe('flattened');
+  });
+
+  it('map every top-level member of every golden ECS document', () => {
+    const mapped = new Set(Object.keys(buildMappings().properties));
+    for (const name of goldenInputs.map((g) => g.name)) {
+      for (const key of Object.keys(JSON.parse(golden(name, 'expected.ecs.json')))) expect(mapped, `${name}: ${key}`).toContain(key);
+    }
+  });
+
+  it('go with a payload whose flattened terms always fit: long keys and late times are not indexed as such', async () => {
+    filter = await loadFilter();
+    const runtime = parseTree(golden('runtime-policy-event'));
+    const longKey = 'k'.repeat(1025);
+    // Below the root, an object with an over-long key is kept as its JSON text.
+    const nestedInput = stringifyExact({ ...runtime, extra: { inner: { [longKey]: 1, b: 2 } } });
+    const nested = JSON.parse(ecs(nestedInput));
+    expect(nested.sysdig.extra.inner).toBe(JSON.stringify({ [longKey]: 1, b: 2 }));
+    expect(nested.error.message).toBe('objects with keys over 1024 bytes kept as JSON text');
+    expect(nested.event.original).toBeUndefined();
+    // A 1024-byte key is still a key.
+    expect(JSON.parse(ecs(stringifyExact({ ...runtime, extra: { ['k'.repeat(1024)]: 1 } }))).sysdig.extra).toEqual({ ['k'.repeat(1024)]: 1 });
+    // At the root, the member is left out and event.original keeps the input.
+    const rootInput = stringifyExact({ ...runtime, [longKey]: 'v' });
+    const root = JSON.parse(ecs(rootInput));
+    expect(Object.keys(root.sysdig)).not.toContain(longKey);
+    expect(root.sysdig.content.ruleName).toBe(runtime.content.ruleName);
+    expect(root.event.original).toBe(rootInput);
+    expect(root.error.message).toBe('top-level keys over 1024 bytes left out of the payload, event.original keeps them');
+    // date_nanos ends at 2262-04-11T23:47:16.854775807Z: the last instant is an
+    // event time, the next one is not (the document falls back to the clock).
+    const at = (timestamp) => JSON.parse(ecs(stringifyExact({ ...runtime, timestamp })));
+    expect(at(9223372036854775807n)['@timestamp']).toBe('2262-04-11T23:47:16.854775807Z');
+    expect(at(9223372036854775808n)['@timestamp']).toBe('2023-11-14T22:13:20.500000000Z');
+    expect(at(9223372036854775808n).tags).toContain('_sysdig_no_event_time');
+    expect(at(9999999999).tags).toContain('_sysdig_no_event_time');
+    expect(at('9223372036.854775807')['@timestamp']).toBe('2262-04-11T23:47:16.854775807Z');
+    expect(at('9223372036.854775808').tags).toContain('_sysdig_no_event_time');
+  });
+
+  it('fail to build when the table declares a path both as a leaf and as an object', () => {
+    const rows = [{ path: 'a.b', type: 'keyword' }, { path: 'a.b.c', type: 'keyword' }];
+    expect(() => buildMappings(rows)).toThrow(/leaf and an object/);
+  });
+});
+
+// ---------------------------------------------------------------------------
+
+const setup = prepare();
+const dataDir = makeTempDir('sysdig-es-test-');
+let node;
+let filter;
+
+/** The ECS document the filter writes for `input`. */
+const ecs = (input) => {
+  const result = filter.call('sysdig_to_ecs', input, OPTS);
+  if (result.status !== 'ok') throw new Error(`${result.status}: ${result.error}`);
+  return result.output;
+};
+
+/** Indexes documents (JSON texts) with `_bulk`; returns the items that failed. */
+async function bulkIndex(index, docs, { ids = [] } = {}) {
+  const failed = [];
+  let body = '';
+  let batch = [];
+  const flush = async () => {
+    if (!body) return;
+    const res = await node.request('POST', '/_bulk', body);
+    expect(res.status, res.text.slice(0, 2000)).toBe(200);
+    res.json.items.forEach((item, i) => {
+      const answer = Object.values(item)[0];
+      if (answer.error) failed.push({ status: answer.status, error: answer.error, doc: batch[i].slice(0, 500) });
+    });
+    body = '';
+    batch = [];
+  };
+  for (let i = 0; i < docs.length; i++) {
+    const action = { index: { _index: index, ...(ids[i] ? { _id: ids[i] } : {}) } };
+    body += `${JSON.stringify(action)}\n${docs[i]}\n`;
+    batch.push(docs[i]);
+    if (body.length > 8_000_000) await flush();
+  }
+  await flush();
+  return failed;
+}
+
+const search = async (index, query, extra = {}) => {
+  const res = await node.request('POST', `/${index}/_search`, { query, ...extra });
+  expect(res.status, res.text.slice(0, 2000)).toBe(200);
+  return res.json.hits;
+};
+
+function installTemplates(env = {}) {
+  return spawnSync('sh', [join(REPO_ROOT, 'elasticsearch', 'install.sh')], {
+    env: { PATH: process.env.PATH, ES_URL: node.url, ...env },
+    encoding: 'utf8',
+  });
+}
+
+/**
+ * The corpus: every golden input; every field of every golden input replaced
+ * by each wrong-typed value (as the adversarial suite does); fuzzed mutants
+ * of every golden input (the fuzz suite's generator, fixed seed); and inputs
+ * aimed at Elasticsearch's own limits.
+ */
+function buildCorpus() {
+  const corpus = readdirSync(goldenDir).sort().map((name) => ({ kind: 'golden', text: golden(name) }));
+  const replacements = [null, '', 'text', 0, -1, 1e300, true, {}, [], { key: 'k', value: 'v' }, [{ key: 'a.b', value: 1 }], [null], undefined];
+  for (const { tree } of goldenInputs) {
+    for (const path of pathsOf(tree)) {
+      for (const value of replacements) corpus.push({ kind: 'wrong type', text: stringifyExact(withValueAt(tree, path, value)) });
+    }
+  }
+  for (const [i, { tree }] of goldenInputs.entries()) {
+    for (const text of fc.sample(mutant(tree), { seed: 4200 + i, numRuns: 200 })) corpus.push({ kind: 'fuzz', text });
+  }
+  const runtime = parseTree(golden('runtime-policy-event'));
+  const withRuntime = (extra) => stringifyExact({ ...runtime, ...extra });
+  const nest = (depth, leaf) => { let v = leaf; for (let i = 0; i < depth; i++) v = { k: v }; return v; };
+  const specials = [
+    // Lucene refuses terms over 32766 bytes; a flattened leaf is one term of its key path and value.
+    withRuntime({ ['k'.repeat(40000)]: 'v' }),
+    withRuntime({ content: { ...runtime.content, ['k'.repeat(1025)]: 'v' } }),
+    withRuntime({ content: { ...runtime.content, ['k'.repeat(1024)]: 'v'.repeat(1024) } }),
+    withRuntime({ deep: nest(14, { ['\u4e00'.repeat(400)]: '\u4e00'.repeat(1024) }) }),
+    withRuntime({ deep: nest(15, { ['k'.repeat(1024)]: '\u{1F600}'.repeat(600) }) }),
+    withRuntime({ wide: '\u4e00'.repeat(1025), huge: 'x'.repeat(10_000_000) }),
+    withRuntime({ deep: 'DEEP' }).replace('"DEEP"', `${'{"k":'.repeat(100_000)}"bottom"${'}'.repeat(100_000)}`),
+    withRuntime({ many: Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`key${i}`, i])) }),
+    // date_nanos holds 1970-01-01 up to 2262-04-11T23:47:16.854775807Z.
+    withRuntime({ timestamp: 9223372036854775807n }),
+    withRuntime({ timestamp: 9223372036854775808n }),
+    withRuntime({ timestamp: 9223372036854775 }),
+    withRuntime({ timestamp: 9999999999 }),
+    withRuntime({ timestamp: 0 }),
+    withRuntime({ timestamp: '9223372036.854775807' }),
+    withRuntime({ timestamp: '9223372036.854775808' }),
+    // Numbers and text Elasticsearch would map or parse differently.
+    withRuntime({ n: 123456789012345678901234567890n, f: 1e308, g: -0 }),
+    '{"id":"a\\ud800b","content":{"fields":{"proc.pid":"12x","fd.sip":"999.1.1.1","proc.ppid":99999999999999999999}}}',
+    withRuntime({ severity: 'high', labels: { 'host.mac': 'zz:zz', 'kubernetes.namespace.name': { a: 1 } } }),
+  ];
+  for (const text of specials) corpus.push({ kind: 'limits', text });
+  return corpus;
+}
+
+describe.skipIf(setup.skip)(`on a real Elasticsearch ${ES_VERSION} node`, () => {
+  beforeAll(async () => {
+    filter = await loadFilter();
+    node = new ElasticsearchNode({ ...setup, dataDir, logPath: join(dataDir, 'node.log') });
+    await node.start();
+    const install = installTemplates();
+    if (install.status !== 0) throw new Error(`install.sh failed:\n${install.stdout}\n${install.stderr}`);
+  }, 300_000);
+
+  afterAll(async () => {
+    await node?.stop();
+    await removeDir(dataDir);
+  });
+
+  it('has the templates installed by elasticsearch/install.sh', async () => {
+    for (const path of ['/_component_template/sysdig@mappings', '/_index_template/sysdig-events', '/_index_template/logs-sysdig']) {
+      expect((await node.request('GET', path)).status, path).toBe(200);
+    }
+    // No custom settings were asked for, so sysdig@custom does not exist.
+    expect((await node.request('GET', '/_component_template/sysdig@custom')).status).toBe(404);
+  });
+
+  it('maps an index of the pipelines as generated: date_nanos, ip, flattened payload', async () => {
+    expect((await node.request('PUT', '/sysdig-events-mapping')).status).toBe(200);
+    const res = await node.request('GET', '/sysdig-events-mapping/_mapping');
+    const mapping = res.json['sysdig-events-mapping'].mappings;
+    const leaves = mappedLeaves(mapping.properties);
+    expect(leaves).toEqual(mappedLeaves(buildMappings().properties));
+    expect(mapping.dynamic).toBe('false');
+    expect(mapping.properties['@timestamp']).toEqual({ type: 'date_nanos' });
+    expect(mapping.properties.event.properties.ingested).toEqual({ type: 'date_nanos' });
+    expect(mapping.properties.source.properties.ip).toEqual({ type: 'ip' });
+    // depth_limit 20 is the default, so the node does not echo it.
+    expect(mapping.properties.sysdig).toEqual({ type: 'flattened', ignore_above: 1024 });
+    console.log(`template: ${Object.keys(leaves).length} mapped leaf fields; @timestamp ${JSON.stringify(mapping.properties['@timestamp'])}, ` +
+      `source.ip ${JSON.stringify(mapping.properties.source.properties.ip)}, sysdig ${JSON.stringify(mapping.properties.sysdig)}`);
+    // Replicas are Elasticsearch's default unless the operator sets them.
+    const settings = (await node.request('GET', '/sysdig-events-mapping/_settings')).json['sysdig-events-mapping'].settings;
+    expect(settings.index.number_of_replicas).toBe('1');
+  });
+
+  it('takes ES_REPLICAS and ES_ILM_POLICY into sysdig@custom, only when set', async () => {
+    const install = installTemplates({ ES_REPLICAS: '0' });
+    expect(install.status, install.stderr).toBe(0);
+    expect((await node.request('PUT', '/sysdig-events-replicas')).status).toBe(200);
+    const settings = (await node.request('GET', '/sysdig-events-replicas/_settings')).json['sysdig-events-replicas'].settings;
+    expect(settings.index.number_of_replicas).toBe('0');
+    const custom = (await node.request('GET', '/_component_template/sysdig@custom')).json.component_templates[0];
+    expect(custom.component_template.template.settings).toEqual({ index: { number_of_replicas: '0' } });
+    // This node has no ILM module, so it refuses the setting: the script
+    // must pass that refusal on and fail, not carry on.
+    const ilm = installTemplates({ ES_REPLICAS: '0', ES_ILM_POLICY: 'sysdig-30d' });
+    expect(ilm.status).not.toBe(0);
+    expect(ilm.stderr).toMatch(/sysdig@custom failed \(400\).*unknown setting \[index\.lifecycle\.name\]/);
+    const unreachable = installTemplates({ ES_URL: 'http://127.0.0.1:1' });
+    expect(unreachable.status).not.toBe(0);
+  });
+
+  it('indexes every document of the golden, wrong-type, fuzz and limits corpus with zero rejections', async () => {
+    const corpus = buildCorpus();
+    const docs = corpus.map((c) => ecs(c.text));
+    const failed = await bulkIndex('sysdig-events-corpus', docs);
+    expect(failed).toEqual([]);
+    await node.request('POST', '/sysdig-events-corpus/_refresh');
+    const count = (await node.request('GET', '/sysdig-events-corpus/_count')).json.count;
+    expect(count).toBe(docs.length);
+    // dynamic: false — the corpus added no field to the mapping.
+    const mapping = (await node.request('GET', '/sysdig-events-corpus/_mapping')).json['sysdig-events-corpus'].mappings;
+    expect(mappedLeaves(mapping.properties)).toEqual(mappedLeaves(buildMappings().properties));
+    const kinds = {};
+    for (const c of corpus) kinds[c.kind] = (kinds[c.kind] ?? 0) + 1;
+    console.log(`corpus: ${docs.length} inputs (${JSON.stringify(kinds)}), ${count} indexed, ${failed.length} rejected`);
+  }, 300_000);
+
+  it('keeps the event time to the nanosecond: an exact range query hits, one nanosecond off misses', async () => {
+    const doc = ecs(golden('runtime-policy-event'));
+    expect(JSON.parse(doc)['@timestamp']).toBe('2020-11-25T16:49:08.648718268Z');
+    expect(await bulkIndex('sysdig-events-ns', [doc])).toEqual([]);
+    await node.request('POST', '/sysdig-events-ns/_refresh');
+    const hits = async (gte, lte) => (await search('sysdig-events-ns', { range: { '@timestamp': { gte, lte } } })).total.value;
+    expect(await hits('2020-11-25T16:49:08.648718268Z', '2020-11-25T16:49:08.648718268Z')).toBe(1);
+    expect(await hits('2020-11-25T16:49:08.648718269Z', '2020-11-25T16:49:08.648718269Z')).toBe(0);
+    expect(await hits('2020-11-25T16:49:08.648718267Z', '2020-11-25T16:49:08.648718267Z')).toBe(0);
+    expect(await hits('2020-11-25T16:49:08.648718269Z', '2020-11-25T16:49:09Z')).toBe(0);
+    const read = await search('sysdig-events-ns', { match_all: {} }, {
+      fields: [{ field: '@timestamp', format: 'strict_date_optional_time_nanos' }], _source: false,
+    });
+    expect(read.hits[0].fields['@timestamp']).toEqual(['2020-11-25T16:49:08.648718268Z']);
+  });
+
+  it('answers a CIDR query on source.ip and a term query on a sysdig.* leaf', async () => {
+    const docs = ['audit-net', 'runtime-policy-event', 'audit-cmd'].map((name) => ecs(golden(name)));
+    expect(await bulkIndex('sysdig-events-queries', docs)).toEqual([]);
+    await node.request('POST', '/sysdig-events-queries/_refresh');
+    const cidr = await search('sysdig-events-queries', { term: { 'source.ip': '172.17.0.0/16' } });
+    expect(cidr.hits.map((h) => h._source.event.dataset)).toEqual(['sysdig.audit']);
+    expect(cidr.hits[0]._source.source.ip).toBe('172.17.0.21');
+    const miss = await search('sysdig-events-queries', { term: { 'source.ip': '10.0.0.0/8' } });
+    expect(miss.total.value).toBe(0);
+    const leaf = await search('sysdig-events-queries', { term: { 'sysdig.content.fields.proc_aname_2': 'su' } });
+    expect(leaf.hits.map((h) => h._source.rule?.name)).toEqual(['Write below etc']);
+  });
+
+  it('writes to a logs-sysdig.*-* data stream with create, and answers a replay with 409', async () => {
+    const doc = ecs(golden('runtime-policy-event'));
+    const id = JSON.parse(doc).event.id;
+    const create = `${JSON.stringify({ create: { _index: 'logs-sysdig.alerts-default', _id: id } })}\n${doc}\n`;
+    const first = await node.request('POST', '/_bulk', create);
+    expect(first.json.items[0].create.status).toBe(201);
+    expect(first.json.items[0].create._index).toMatch(/^\.ds-logs-sysdig\.alerts-default-/);
+    const replay = await node.request('POST', '/_bulk', create);
+    expect(replay.status).toBe(200);
+    expect(replay.json.errors).toBe(true);
+    expect(replay.json.items[0].create.status).toBe(409);
+    expect(replay.json.items[0].create.error.type).toBe('version_conflict_engine_exception');
+    await node.request('POST', '/logs-sysdig.alerts-default/_refresh');
+    expect((await node.request('GET', '/logs-sysdig.alerts-default/_count')).json.count).toBe(1);
+    const mapping = (await node.request('GET', '/logs-sysdig.alerts-default/_mapping')).json;
+    const backing = Object.values(mapping)[0].mappings;
+    expect(backing.properties['@timestamp'].type).toBe('date_nanos');
+  });
+});
+
+if (setup.skip) {
+  describe('on a real Elasticsearch node', () => {
+    it.skip(`skipped: ${setup.skip}`, () => {});
+  });
+}
