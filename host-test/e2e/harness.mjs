@@ -188,7 +188,7 @@ export class FluentBitProcess {
 
 /**
  * An HTTP proxy in front of a receiver. It records every request it gets
- * (method, path, decoded body, answer) and can refuse requests with a status
+ * (method, path, decoded body, status, and the receiver's answer text) and can refuse requests with a status
  * code or be "down" (listening socket closed: connection refused).
  */
 export class FaultProxy {
@@ -287,6 +287,10 @@ export class FaultProxy {
           }
           entry.status = upstreamRes.statusCode;
           res.writeHead(upstreamRes.statusCode, upstreamRes.headers);
+          // Kept for the tests that read what the receiver answered.
+          const answer = [];
+          upstreamRes.on('data', (chunk) => answer.push(chunk));
+          upstreamRes.on('end', () => { entry.answer = Buffer.concat(answer).toString('utf8'); });
           upstreamRes.pipe(res);
         },
       );

@@ -76,7 +76,11 @@ export class Rig {
     this.pipelines = [];
   }
 
-  async start({ webhookToken = WEBHOOK_TOKEN, env = {}, tls = null } = {}) {
+  /**
+   * esUpstreamPort: forward the Elasticsearch side to this port (a real
+   * Elasticsearch node) instead of the receiver Fluent Bit's es input.
+   */
+  async start({ webhookToken = WEBHOOK_TOKEN, env = {}, tls = null, esUpstreamPort = null } = {}) {
     this.extraEnv = env;
     // The config's default, unless a test overrides it.
     this.writeOperation = env.ES_WRITE_OPERATION ?? 'index';
@@ -101,7 +105,7 @@ export class Rig {
       logPath: join(this.dir, 'receiver.log'),
       readyPorts: [receiverEs, receiverHec],
     }).start();
-    this.esProxy = new FaultProxy({ name: 'elasticsearch', port: proxyEs, upstreamPort: receiverEs });
+    this.esProxy = new FaultProxy({ name: 'elasticsearch', port: proxyEs, upstreamPort: esUpstreamPort ?? receiverEs });
     this.hecProxy = new FaultProxy({ name: 'splunk-hec', port: proxyHec, upstreamPort: receiverHec });
     await this.esProxy.up();
     await this.hecProxy.up();

@@ -13,6 +13,7 @@ import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, sleep, waitFor } from '../e2e/harness.mjs';
+import { parseExact } from '../host.mjs';
 
 export const ES_VERSION = '8.19.21';
 const here = dirname(fileURLToPath(import.meta.url));
@@ -155,7 +156,8 @@ export class ElasticsearchNode {
     }
   }
 
-  /** One REST call; the parsed answer with its status. */
+  /** One REST call; the answer with its status, parsed exactly (integers
+   *  beyond 2^53 as BigInt), as the documents were sent. */
   async request(method, path, body) {
     const init = { method, headers: {} };
     if (body !== undefined) {
@@ -165,7 +167,7 @@ export class ElasticsearchNode {
     const res = await fetch(`${this.url}${path}`, init);
     const text = await res.text();
     let json = null;
-    try { json = JSON.parse(text); } catch { /* not JSON */ }
+    try { json = parseExact(text); } catch { /* not JSON */ }
     return { status: res.status, json, text };
   }
 }
