@@ -5,9 +5,10 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generatedFiles as elasticsearch } from './elasticsearch.mjs';
+import { generatedFiles as kibana } from './kibana.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const generators = [elasticsearch];
+const generators = [elasticsearch, kibana];
 for (const gen of generators) {
   for (const [path, text] of Object.entries(await gen())) {
     mkdirSync(dirname(join(root, path)), { recursive: true });

@@ -15,6 +15,8 @@ import fc from 'fast-check';
 import { loadFilter } from '../host.mjs';
 import { readFieldTable } from '../field-table.mjs';
 import { generatedFiles, buildMappings, PAYLOAD_ROOTS, SHIPPER_FIELDS } from '../gen/elasticsearch.mjs';
+import { generatedFiles as kibanaFiles, DATA_VIEW_ID, KIBANA_FILE } from '../gen/kibana.mjs';
+import { kqlToQuery, readSavedObjects, structuralProblems, usedFields } from './kibana.mjs';
 import { ElasticsearchNode, prepare, ES_VERSION } from '../es/node.mjs';
 import { REPO_ROOT, makeTempDir, removeDir } from '../e2e/harness.mjs';
 import { goldenInputs, mutant } from './mutants.mjs';
@@ -39,7 +41,7 @@ function mappedLeaves(properties, prefix = '', out = {}) {
 
 describe('generated Elasticsearch templates', () => {
   it('are committed as the field table generates them (npm run gen)', () => {
-    for (const [path, text] of Object.entries(generatedFiles())) {
+    for (const [path, text] of Object.entries({ ...generatedFiles(), ...kibanaFiles() })) {
       expect(readFileSync(join(REPO_ROOT, path), 'utf8'), `${path} is stale: run npm run gen`).toBe(text);
     }
   });
@@ -91,6 +93,47 @@ describe('generated Elasticsearch templates', () => {
   it('fail to build when the table declares a path both as a leaf and as an object', () => {
     const rows = [{ path: 'a.b', type: 'keyword' }, { path: 'a.b.c', type: 'keyword' }];
     expect(() => buildMappings(rows)).toThrow(/leaf and an object/);
+  });
+});
+
+describe('Kibana saved objects (elasticsearch/kibana/)', () => {
+  const objects = readSavedObjects(readFileSync(join(REPO_ROOT, KIBANA_FILE), 'utf8'));
+  const leaves = mappedLeaves(buildMappings().properties);
+  const definition = (path) => path.split('.').reduce((node, seg, i, all) =>
+    (i < all.length - 1 ? node?.[seg]?.properties : node?.[seg]), buildMappings().properties);
+  // text has no doc values; a field with index: false can be neither searched nor aggregated.
+  const notAggregatable = (path) => leaves[path] === 'text' || definition(path)?.index === false;
+
+  it('are well-formed NDJSON with unique ids and references that all resolve', () => {
+    expect(objects.map((o) => o.type).sort()).toEqual(
+      ['dashboard', 'dashboard', 'index-pattern', ...Array(10).fill('lens'), 'search', 'search'].sort(),
+    );
+    expect(structuralProblems(objects, DATA_VIEW_ID)).toEqual([]);
+  });
+
+  it('fail the structural check when a reference, a layer or a panel is broken', () => {
+    const broken = structuredClone(objects);
+    broken.find((o) => o.type === 'lens').references = [];
+    const dash = broken.find((o) => o.type === 'dashboard');
+    dash.references[0].id = 'missing';
+    const panels = JSON.parse(dash.attributes.panelsJSON);
+    panels[1].gridData = { ...panels[0].gridData };
+    dash.attributes.panelsJSON = JSON.stringify(panels);
+    broken.push(structuredClone(broken[0]));
+    const problems = structuralProblems(broken, DATA_VIEW_ID).join('\n');
+    expect(problems).toMatch(/has no indexpattern-datasource-layer-/);
+    expect(problems).toMatch(/reference panel_1 to missing/);
+    expect(problems).toMatch(/overlaps another/);
+    expect(problems).toMatch(/id used twice/);
+  });
+
+  it('use only fields the template maps, and aggregate only aggregatable ones', () => {
+    const uses = usedFields(objects);
+    expect(uses.length).toBeGreaterThan(20);
+    for (const use of uses) {
+      expect(leaves[use.field], `${use.object} uses ${use.field}, which the template does not map`).toBeDefined();
+      if (use.aggregated) expect(notAggregatable(use.field), `${use.object} aggregates ${use.field}`).toBe(false);
+    }
   });
 });
 
@@ -295,6 +338,52 @@ describe.skipIf(setup.skip)(`on a real Elasticsearch ${ES_VERSION} node`, () => 
     expect(miss.total.value).toBe(0);
     const leaf = await search('sysdig-events-queries', { term: { 'sysdig.content.fields.proc_aname_2': 'su' } });
     expect(leaf.hits.map((h) => h._source.rule?.name)).toEqual(['Write below etc']);
+  });
+
+  it('serves every Kibana panel: its fields are searchable and aggregatable, its aggregation runs on the samples', async () => {
+    const objects = readSavedObjects(readFileSync(join(REPO_ROOT, KIBANA_FILE), 'utf8'));
+    const docs = readdirSync(goldenDir).sort().map((name) => ecs(golden(name)));
+    expect(await bulkIndex('sysdig-events-kibana', docs)).toEqual([]);
+    await node.request('POST', '/sysdig-events-kibana/_refresh');
+    const uses = usedFields(objects);
+    const fieldNames = [...new Set(uses.map((u) => u.field))];
+    const caps = (await node.request('GET', `/sysdig-events-kibana/_field_caps?fields=${fieldNames.join(',')}`)).json.fields;
+    for (const use of uses) {
+      const cap = Object.values(caps[use.field] ?? {})[0];
+      expect(cap, `${use.object}: no field capabilities for ${use.field}`).toBeDefined();
+      if (use.operation === 'query') expect(cap.searchable, `${use.object} queries ${use.field}`).toBe(true);
+      if (use.aggregated) expect(cap.aggregatable, `${use.object} aggregates ${use.field}`).toBe(true);
+    }
+    const buckets = {};
+    for (const o of objects.filter((x) => x.type === 'lens')) {
+      const layer = Object.values(o.attributes.state.datasourceStates.formBased.layers)[0];
+      const aggs = {};
+      for (const [id, col] of Object.entries(layer.columns)) {
+        if (col.operationType === 'terms') aggs[id] = { terms: { field: col.sourceField, size: col.params.size } };
+        if (col.operationType === 'date_histogram') aggs[id] = { date_histogram: { field: col.sourceField, calendar_interval: 'year' } };
+      }
+      const res = await node.request('POST', '/sysdig-events-kibana/_search', {
+        size: 0, query: kqlToQuery(o.attributes.state.query.query), aggs,
+      });
+      expect(res.status, `${o.id}: ${res.text.slice(0, 500)}`).toBe(200);
+      buckets[o.id] = Object.fromEntries(Object.entries(res.json.aggregations).map(([k, v]) => [k, v.buckets.length]));
+    }
+    for (const o of objects.filter((x) => x.type === 'search')) {
+      const source = JSON.parse(o.attributes.kibanaSavedObjectMeta.searchSourceJSON);
+      const res = await node.request('POST', '/sysdig-events-kibana/_search', {
+        query: kqlToQuery(source.query.query), sort: o.attributes.sort.map(([f, d]) => ({ [f]: d })), _source: o.attributes.columns,
+      });
+      expect(res.status, `${o.id}: ${res.text.slice(0, 500)}`).toBe(200);
+      buckets[o.id] = { hits: res.json.hits.hits.length };
+    }
+    console.log(`Kibana panels on the golden documents: ${JSON.stringify(buckets)}`);
+    // The bundled samples carry these, so their panels must not be empty.
+    for (const id of ['sysdig-secure-events-over-time', 'sysdig-secure-top-rules', 'sysdig-secure-top-hosts',
+      'sysdig-secure-audit-over-time', 'sysdig-monitor-alerts-by-severity', 'sysdig-monitor-alerts-by-state', 'sysdig-monitor-top-alerts']) {
+      for (const [col, n] of Object.entries(buckets[id])) expect(n, `${id} ${col}`).toBeGreaterThan(0);
+    }
+    expect(buckets['sysdig-secure-latest-events'].hits).toBeGreaterThan(0);
+    expect(buckets['sysdig-monitor-latest-alerts'].hits).toBeGreaterThan(0);
   });
 
   it('writes to a logs-sysdig.*-* data stream with create, and answers a replay with 409', async () => {
