@@ -117,9 +117,12 @@ export function buildIndexTemplate() {
 }
 
 /** For Elastic's data stream naming (logs-sysdig.<dataset>-<namespace>),
- *  written with `create`. Above the stack's own logs-*-* template (100). */
+ *  written with `create`. Above the stack's own logs-*-* template (100),
+ *  below Fleet's integration templates (200): Elastic's Sysdig integration
+ *  keeps its logs-sysdig.alerts-*, and two overlapping templates of equal
+ *  priority would be refused. */
 export function buildDataStreamTemplate() {
-  return indexTemplate(['logs-sysdig.*-*'], { priority: 200, data_stream: {} });
+  return indexTemplate(['logs-sysdig.*-*'], { priority: 150, data_stream: {} });
 }
 
 export function generatedFiles() {
