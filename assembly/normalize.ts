@@ -114,10 +114,10 @@ function normalizeEvent(target: i32, tape: Tape, tagPtr: usize, tagLen: i32): vo
   // The payload first: writing it tells what had to change to keep it valid.
   payload.reset();
   const syslogLine = target == TARGET_CEF || target == TARGET_LEEF;
-  // A CEF or LEEF line carries mapped fields only; an event nothing was
-  // mapped from carries its text (cut to the message's limit) instead.
-  if (syslogLine) { if (!known) setOriginal(tape.ptr(tape.start(0)), tape.end(0) - tape.start(0)); }
-  else if (target == TARGET_ECS) walker.write(payload, tape, 0, ecsMode);
+  // CEF and LEEF lines carry mapped fields only, but are made from the very
+  // event the ECS document is (the walk notes what ECS had to change, in
+  // error.message); an event nothing was mapped from carries its text.
+  if (target == TARGET_ECS || syslogLine) walker.write(payload, tape, 0, ecsMode);
   // The payload goes to Splunk as it came, duplicate keys included (dropping
   // one would lose data, and Fluent Bit's msgpack map keeps both), unless it
   // must change to be valid JSON that Fluent Bit can repack.
@@ -132,6 +132,7 @@ function normalizeEvent(target: i32, tape: Tape, tagPtr: usize, tagLen: i32): vo
     setEventTime(doc, top[K_TIMESTAMP]);
   }
   noteLosses(tape);
+  if (syslogLine && !known) setOriginal(tape.ptr(tape.start(0)), tape.end(0) - tape.start(0));
   setCommonFields(family);
   if (!doc.has(F.TIMESTAMP)) setClockTimestamp();
   if (!doc.has(F.EVENT_ID)) {

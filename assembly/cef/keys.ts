@@ -33,7 +33,7 @@ const CEF_SPEC: string[] = [
   "user.name                                   suser              1023  text",
   "user.id                                     suid               1023  text",
   "process.name                                sproc              1023  text",
-  "process.pid                                 spid               -     int",
+  "process.pid                                 spid               -     int32",
   "file.path                                   filePath           1023  text",
   "file.name                                   fname              1023  text",
   "event.url                                   request            1023  text",

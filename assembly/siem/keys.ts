@@ -9,7 +9,8 @@
 //          the cut is reported (see pairs.ts); "-" = none (numbers, addresses)
 //   form   text   the first value
 //          list   every value of a list field, joined with ","
-//          int    a signed integer   port  0–65535
+//          int    a signed 64-bit integer   int32  a signed 32-bit integer
+//          port   0–65535
 //          ipv4 / ipv6 / ip          only a value of that address family
 //          ms     epoch milliseconds of a date field
 //          ms13   epoch milliseconds, only when they have 13 digits
@@ -30,6 +31,7 @@ export const FORM_IP: i32 = 6;
 export const FORM_MS: i32 = 7;
 export const FORM_MS13: i32 = 8;
 export const FORM_DIR01: i32 = 9;
+export const FORM_INT32: i32 = 10;
 
 export class KeyRow {
   field: i32 = -1;
@@ -53,6 +55,7 @@ function parseForm(name: string): i32 {
   if (name == "ms") return FORM_MS;
   if (name == "ms13") return FORM_MS13;
   if (name == "dir01") return FORM_DIR01;
+  if (name == "int32") return FORM_INT32;
   unreachable();
   return -1;
 }

@@ -5,7 +5,7 @@
 import { ByteBuf } from "../io/buffers";
 import { Doc } from "../ecs/doc";
 import { isIp } from "../text/net";
-import { KeyRow, FORM_TEXT, FORM_LIST, FORM_INT, FORM_PORT, FORM_IPV4, FORM_IPV6, FORM_IP, FORM_MS, FORM_MS13, FORM_DIR01 } from "./keys";
+import { KeyRow, FORM_TEXT, FORM_LIST, FORM_INT, FORM_PORT, FORM_IPV4, FORM_IPV6, FORM_IP, FORM_MS, FORM_MS13, FORM_DIR01, FORM_INT32 } from "./keys";
 import { appendValue, valueCut, valueUnits, rfc3339ToEpochMs } from "./text";
 
 const value = new ByteBuf();
@@ -107,7 +107,7 @@ function valueOf(doc: Doc, r: KeyRow): bool {
   doc.nodeText(n, value);
   if (value.len == 0) return false;
   if (form == FORM_TEXT) return true;
-  if (form == FORM_INT || form == FORM_PORT) return isInteger(value, form == FORM_PORT);
+  if (form == FORM_INT || form == FORM_PORT || form == FORM_INT32) return isInteger(value, form);
   if (form == FORM_IPV4 || form == FORM_IPV6 || form == FORM_IP) {
     if (!isIp(value.ptr, value.len)) return false;
     if (form == FORM_IP) return true;
@@ -136,17 +136,22 @@ function equals(b: ByteBuf, s: string): bool {
   return true;
 }
 
-/** Digits with an optional minus (fields typed long hold nothing else), and
- *  for a port, 0–65535. */
-function isInteger(b: ByteBuf, port: bool): bool {
+/** Digits with an optional minus (fields typed long hold nothing else);
+ *  for a port 0–65535, for int32 the signed 32-bit range. */
+function isInteger(b: ByteBuf, form: i32): bool {
   let p = 0;
-  if (b.len > 0 && load<u8>(b.ptr) == 0x2d) { if (port) return false; p = 1; }
+  const neg = b.len > 0 && load<u8>(b.ptr) == 0x2d;
+  if (neg) { if (form == FORM_PORT) return false; p = 1; }
   if (p >= b.len || b.len - p > 19) return false;
+  const small = form != FORM_INT;
+  if (small && b.len - p > 10) return false;
   let v: i64 = 0;
   for (let i = p; i < b.len; i++) {
     const c = <i32>load<u8>(b.ptr + <usize>i) - 0x30;
     if (c < 0 || c > 9) return false;
-    if (port) v = v * 10 + c;
+    if (small) v = v * 10 + c;
   }
-  return !port || v <= 65535;
+  if (form == FORM_PORT) return v <= 65535;
+  if (form == FORM_INT32) return neg ? v <= 2147483648 : v <= 2147483647;
+  return true;
 }

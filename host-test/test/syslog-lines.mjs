@@ -75,12 +75,13 @@ export function parseCefStrict(line) {
     if (units(v) > CEF_HEADER_LIMITS[k]) fail(`header field ${k + 1} over ${CEF_HEADER_LIMITS[k]}`, line);
   });
   if (!/^(10|[0-9])$/.test(fields[5])) fail(`severity ${fields[5]}`, line);
-  const ext = parseCefExtension(line.slice(i), line);
+  const rawExt = {};
+  const ext = parseCefExtension(line.slice(i), line, rawExt);
   checkCefTypes(ext, line);
-  return { version, header: fields, ext };
+  return { version, header: fields, ext, rawHeader: line.slice(0, i), rawExt };
 }
 
-function parseCefExtension(text, line) {
+function parseCefExtension(text, line, rawExt) {
   const ext = {};
   if (text.length === 0) return ext;
   // Tokens: runs of raw text split at unescaped "=", unescaping as we go.
@@ -111,12 +112,14 @@ function parseCefExtension(text, line) {
   for (let p = 1; p < parts.length; p++) {
     let v;
     let next = null;
+    rawExt[key] = parts[p].raw;
     if (p === parts.length - 1) v = parts[p].value;
     else {
       const r = parts[p].raw;
       const sp = r.lastIndexOf(' ');
       if (sp < 0) fail(`unescaped "=" inside the value of ${key}`, line);
       next = r.slice(sp + 1);
+      rawExt[key] = r.slice(0, sp);
       // The value is everything before the separating space, unescaped.
       v = parts[p].value.slice(0, parts[p].value.length - (r.length - sp));
     }
@@ -144,6 +147,7 @@ function checkCefTypes(ext, line) {
       text: () => units(v) <= row.limit,
       list: () => units(v) <= row.limit,
       int: () => /^-?[0-9]{1,19}$/.test(v),
+      int32: () => /^-?[0-9]{1,10}$/.test(v) && Number(v) >= -(2 ** 31) && Number(v) < 2 ** 31,
       port: () => /^[0-9]{1,5}$/.test(v) && Number(v) <= 65535,
       ipv4: () => isIP(v) === 4,
       ipv6: () => isIP(v) === 6,
