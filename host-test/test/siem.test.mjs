@@ -332,3 +332,45 @@ describe('rules at their edges', () => {
     expect(DEVICE_VERSION).toBe(pkg.version);
   });
 });
+
+describe('the shipped syslog pipelines never cut a line', () => {
+  // Bytes per UTF-16 code unit, at most: 3 (a BMP character, U+FFFD for a
+  // control character or an invalid byte, or a 2-byte escape).
+  const PER_UNIT = 3;
+  const NUMBER = { int: 20, int32: 11, port: 5, ipv4: 15, ipv6: 45, ip: 45, ms: 16, ms13: 13, dir01: 1 };
+  /** The longest extension a key table can give: every key at its limit. */
+  const longest = (rows, labelSuffix) => {
+    const seen = new Set();
+    let bytes = 0;
+    for (const r of rows) {
+      if (seen.has(r.key)) continue;
+      seen.add(r.key);
+      const fallbacks = rows.filter((x) => x.key === r.key);
+      const value = Math.max(...fallbacks.map((x) => (x.limit ? x.limit * PER_UNIT : NUMBER[x.form])));
+      bytes += r.key.length + 2 + value;
+      if (r.label) bytes += r.key.length + labelSuffix.length + 2 + r.label.length;
+    }
+    return bytes;
+  };
+  // The syslog header Fluent Bit adds (RFC 3164: PRI, timestamp, hostname of
+  // at most 255) and the kind, a constant of at most 64 bytes.
+  const HEADER = 5 + 16 + 256 + 64;
+  const maxsize = (config, variable) => {
+    const text = readFileSync(new URL(`../../fluent-bit/${config}`, import.meta.url), 'utf8');
+    return Number(text.match(new RegExp(`syslog_maxsize: \\$\\{${variable}:-(\\d+)\\}`))[1]);
+  };
+
+  test('CEF: syslog_maxsize of sysdig-to-arcsight-cef.yaml is above the longest line', () => {
+    const line = HEADER + 6 + (63 + 63 + 512) * PER_UNIT + 16 + 1023 + 10 +
+      longest(CEF_KEYS, 'Label') + CEF_CUT_KEY.length * 2 + 8 + CEF_CUT_LABEL.length + 1023;
+    console.log(`longest CEF syslog message: ${line} bytes`);
+    expect(maxsize('sysdig-to-arcsight-cef.yaml', 'ARCSIGHT_SYSLOG_MAXSIZE')).toBeGreaterThan(line);
+  });
+
+  test('LEEF: syslog_maxsize of sysdig-to-qradar-leef.yaml is above the longest line', () => {
+    const line = HEADER + 9 + (255 + 255) * PER_UNIT + 16 + 255 + 10 +
+      longest(LEEF_KEYS, '') + 'sev=10'.length + 1 + 'identSrc='.length + 45 + LEEF_CUT_KEY.length + 2 + 4000;
+    console.log(`longest LEEF syslog message: ${line} bytes`);
+    expect(maxsize('sysdig-to-qradar-leef.yaml', 'QRADAR_SYSLOG_MAXSIZE')).toBeGreaterThan(line);
+  });
+});
