@@ -374,3 +374,48 @@ describe('the shipped syslog pipelines never cut a line', () => {
     expect(maxsize('sysdig-to-qradar-leef.yaml', 'QRADAR_SYSLOG_MAXSIZE')).toBeGreaterThan(line);
   });
 });
+
+describe('the strict readers refuse what the specifications forbid', () => {
+  const cef = JSON.parse(readFileSync(new URL('../golden/audit-net/expected.cef.json', import.meta.url), 'utf8')).message;
+  const leef = JSON.parse(readFileSync(new URL('../golden/audit-net/expected.leef.json', import.meta.url), 'utf8')).message;
+
+  test('the golden lines pass', () => {
+    expect(() => parseCefStrict(cef)).not.toThrow();
+    expect(() => checkLeefStrict(leef)).not.toThrow();
+  });
+
+  test.each([
+    ['an unescaped = in a value', cef.replace('act=connection', 'act=conn=ection')],
+    ['an escape CEF does not have', cef.replace('act=connection', 'act=conn\\qection')],
+    ['a key twice', cef.replace('act=connection', 'act=connection act=again')],
+    ['IPv6 in src', cef.replace('src=172.17.0.21', 'src=2001:db8::1')],
+    ['a port past 65535', cef.replace('dpt=443', 'dpt=70000')],
+    ['severity 11', cef.replace('|connection|3|', '|connection|11|')],
+    ['a raw line break', cef.replace('act=connection', 'act=conn\nection')],
+    ['an undeclared key', cef.replace('act=connection', 'act=connection foo=bar')],
+    ['a custom string without its label', cef.replace('cs1Label=Container ID ', '')],
+    ['an unescaped | in the header', cef.replace('|connection|', '|conn|ection|')],
+    ['a value over its limit', cef.replace('act=connection', `act=${'a'.repeat(64)}`)],
+    ['CEF:0', cef.replace('CEF:1|', 'CEF:0|')],
+  ])('CEF: %s', (_, line) => {
+    expect(line).not.toBe(cef);
+    expect(() => parseCefStrict(line)).toThrow();
+  });
+
+  test.each([
+    ['no explicit delimiter', leef.replace('|x09|', '|')],
+    ['LEEF 1.0', leef.replace('LEEF:2.0|', 'LEEF:1.0|')],
+    ['a | in a header field', leef.replace('|Sysdig Secure|', '|Sysdig|Secure|')],
+    ['sev 0', leef.replace('sev=3', 'sev=0')],
+    ['devTime of 12 digits', leef.replace('devTime=1605540913194', 'devTime=160554091319')],
+    ['a bad src', leef.replace('src=172.17.0.21', 'src=172.17.0.256')],
+    ['a port past 65535', leef.replace('dstPort=443', 'dstPort=65536')],
+    ['a key twice', leef.replace('\tsev=3', '\tsev=3\tsev=4')],
+    ['a raw CR', leef.replace('action=connection', 'action=conn\rection')],
+    ['an empty value', leef.replace('action=connection', 'action=')],
+    ['usrName over 255', leef.replace('\tsev=3', `\tusrName=${'u'.repeat(256)}\tsev=3`)],
+  ])('LEEF: %s', (_, line) => {
+    expect(line).not.toBe(leef);
+    expect(() => checkLeefStrict(line)).toThrow();
+  });
+});
