@@ -140,7 +140,7 @@ for (const [format, spec] of Object.entries(FORMATS)) {
       let sent = [];
       const skipReason = !fluentBit ? NO_FLUENT_BIT : mode === 'tls' && !openssl ? NO_OPENSSL : null;
 
-      const start = async () => {
+      const start = async (extraEnv = {}) => {
         pipeline = await new FluentBitProcess({
           bin: fluentBit,
           config: join(REPO_ROOT, 'fluent-bit', spec.config),
@@ -158,19 +158,21 @@ for (const [format, spec] of Object.entries(FORMATS)) {
             [`${spec.prefix}_PORT`]: String(receiver.port),
             [`${spec.prefix}_SYSLOG_MODE`]: mode,
             ...(pki ? { [`${spec.prefix}_TLS_CA_FILE`]: pki.caFile } : {}),
+            ...extraEnv,
           },
           logPath: join(dir, 'fluent-bit.log'),
           readyPorts: [webhookPort],
         }).start();
       };
 
-      /** Posts events (input texts) to the webhook; remembers what was sent. */
-      const send = async (texts) => {
+      /** Posts events (input texts) to the webhook; remembers what was sent
+       *  (with `host` as the syslog host, when the config sets one). */
+      const send = async (texts, host = null) => {
         for (const text of texts) {
           const res = await post(webhookPort, WEBHOOK_PATH, text, { Authorization: `Splunk ${WEBHOOK_TOKEN}` });
           expect(res.status, res.body).toBe(200);
           const record = filter.call(spec.fn, text, { sec: 0, nsec: 0 }).record;
-          sent.push(expectedFrame(record));
+          sent.push({ ...expectedFrame(record), ...(host ? { host } : {}) });
         }
       };
 
@@ -256,6 +258,16 @@ for (const [format, spec] of Object.entries(FORMATS)) {
         await start();
         await receiver.up();
         await expectAllDelivered('restart');
+      });
+
+      it(`with ${spec.prefix}_SYSLOG_HOSTNAME_KEY=none every event comes from the one preset host`, async (ctx) => {
+        if (skipReason) ctx.skip(skipReason);
+        sent = [];
+        receiver.connections = [];
+        await pipeline.stop('SIGTERM');
+        await start({ [`${spec.prefix}_SYSLOG_HOSTNAME_KEY`]: 'none', [`${spec.prefix}_SYSLOG_HOSTNAME`]: 'sysdig-saas' });
+        await send(SAMPLE_SHAPES.map(inputOf), 'sysdig-saas');
+        await expectAllDelivered('one preset host');
       });
     });
   }
