@@ -4,7 +4,7 @@
 // lengths without the trailing NUL, copies our result out before anything
 // else runs in the module, then unpins its copies.
 
-import { normalize, TARGET_ECS, TARGET_SPLUNK } from "./normalize";
+import { normalize, TARGET_ECS, TARGET_SPLUNK, TARGET_CEF, TARGET_LEEF } from "./normalize";
 import { collectGarbage } from "./io/collect";
 
 /** An Elasticsearch document in ECS. */
@@ -17,4 +17,16 @@ export function sysdig_to_ecs(tagPtr: usize, tagLen: i32, sec: u32, nsec: u32, r
 export function sysdig_to_splunk(tagPtr: usize, tagLen: i32, sec: u32, nsec: u32, recPtr: usize, recLen: i32): usize {
   collectGarbage(tagLen, recLen);
   return normalize(TARGET_SPLUNK, tagPtr, tagLen, sec, nsec, recPtr, recLen);
+}
+
+/** A record for the `syslog` output: a CEF line (ArcSight) in `message`. */
+export function sysdig_to_cef(tagPtr: usize, tagLen: i32, sec: u32, nsec: u32, recPtr: usize, recLen: i32): usize {
+  collectGarbage(tagLen, recLen);
+  return normalize(TARGET_CEF, tagPtr, tagLen, sec, nsec, recPtr, recLen);
+}
+
+/** A record for the `syslog` output: a LEEF 2.0 line (QRadar) in `message`. */
+export function sysdig_to_leef(tagPtr: usize, tagLen: i32, sec: u32, nsec: u32, recPtr: usize, recLen: i32): usize {
+  collectGarbage(tagLen, recLen);
+  return normalize(TARGET_LEEF, tagPtr, tagLen, sec, nsec, recPtr, recLen);
 }

@@ -14,6 +14,8 @@ import {
 import { Doc } from "./ecs/doc";
 import { writeEcsFields } from "./ecs/write_ecs";
 import { writeHecEnvelope } from "./splunk/write_hec";
+import { writeCefRecord } from "./cef/write_cef";
+import { writeLeefRecord } from "./leef/write_leef";
 import { Instant, instantFromClock, writeRfc3339 } from "./text/time";
 import { writeMurmur3Hex } from "./text/hash";
 import { detect, familyDataset, familySourcetype, top, K_TIMESTAMP, UNKNOWN } from "./map/detect";
@@ -23,6 +25,9 @@ import * as F from "./map/ids";
 
 export const TARGET_ECS: i32 = 0;
 export const TARGET_SPLUNK: i32 = 1;
+/** Records for Fluent Bit's syslog output: a CEF or a LEEF line. */
+export const TARGET_CEF: i32 = 2;
+export const TARGET_LEEF: i32 = 3;
 
 /** Elasticsearch refuses objects nested deeper than 20; sysdig.* starts at
  *  depth 1, and its own containers below this are kept as JSON text. */
@@ -115,7 +120,11 @@ function normalizeEvent(target: i32, tape: Tape, tagPtr: usize, tagLen: i32): vo
 
   // The payload first: writing it tells what had to change to keep it valid.
   payload.reset();
-  if (target == TARGET_ECS) walker.write(payload, tape, 0, ecsMode);
+  const syslogLine = target == TARGET_CEF || target == TARGET_LEEF;
+  // CEF and LEEF lines carry mapped fields only, but are made from the very
+  // event the ECS document is (the walk notes what ECS had to change, in
+  // error.message); an event nothing was mapped from carries its text.
+  if (target == TARGET_ECS || syslogLine) walker.write(payload, tape, 0, ecsMode);
   // The payload goes to Splunk as it came, duplicate keys included (dropping
   // one would lose data, and Fluent Bit's msgpack map keeps both), unless it
   // must change to be valid JSON that Fluent Bit can repack.
@@ -130,6 +139,7 @@ function normalizeEvent(target: i32, tape: Tape, tagPtr: usize, tagLen: i32): vo
     setEventTime(doc, top[K_TIMESTAMP]);
   }
   noteLosses(tape);
+  if (syslogLine && !known) setOriginal(tape.ptr(tape.start(0)), tape.end(0) - tape.start(0));
   setCommonFields(family);
   if (!doc.has(F.TIMESTAMP)) setClockTimestamp();
   if (!doc.has(F.EVENT_ID)) {
@@ -145,6 +155,10 @@ function normalizeEvent(target: i32, tape: Tape, tagPtr: usize, tagLen: i32): vo
     out.ascii(",\"sysdig\":");
     out.bytes(payload.ptr, payload.len);
     out.byte(0x7d);
+  } else if (target == TARGET_CEF) {
+    writeCefRecord(out, doc, familySourcetype(family));
+  } else if (target == TARGET_LEEF) {
+    writeLeefRecord(out, doc, familySourcetype(family));
   } else {
     writeHecEnvelope(out, doc, time, tagPtr, tagLen, familySourcetype(family), payload);
   }
@@ -223,6 +237,10 @@ function failure(target: i32, tagPtr: usize, tagLen: i32, message: string, ptr: 
     out.byte(0x7b);
     writeEcsFields(out, doc);
     out.byte(0x7d);
+  } else if (target == TARGET_CEF) {
+    writeCefRecord(out, doc, familySourcetype(UNKNOWN));
+  } else if (target == TARGET_LEEF) {
+    writeLeefRecord(out, doc, familySourcetype(UNKNOWN));
   } else {
     // The event is the input as a string, since it is not JSON.
     payload.reset();

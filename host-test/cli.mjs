@@ -10,11 +10,11 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_WASM_PATH, loadFilter } from './host.mjs';
 import { splitRecords } from './split.mjs';
 
-const FILTER_FUNCTIONS = { ecs: 'sysdig_to_ecs', splunk: 'sysdig_to_splunk' };
+const FILTER_FUNCTIONS = { ecs: 'sysdig_to_ecs', splunk: 'sysdig_to_splunk', cef: 'sysdig_to_cef', leef: 'sysdig_to_leef' };
 const MAX_U32 = 0xffffffff;
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
-const USAGE = `Usage: sysdig-normalize --to ecs|splunk [options] [FILE...]
+const USAGE = `Usage: sysdig-normalize --to ecs|splunk|cef|leef [options] [FILE...]
 
 Runs Sysdig events through the normalizer wasm module exactly as Fluent Bit's
 wasm filter calls it, and prints one output JSON document per line.
@@ -23,7 +23,9 @@ Each FILE (stdin when there is none, or for "-") may hold one JSON object, a
 JSON array of events, or NDJSON.
 
 Options:
-  --to ecs|splunk    output format (calls sysdig_to_ecs or sysdig_to_splunk)
+  --to ecs|splunk|cef|leef
+                     output format (calls sysdig_to_ecs, sysdig_to_splunk,
+                     sysdig_to_cef or sysdig_to_leef)
   --tag TAG          Fluent Bit tag passed to the filter (default: sysdig)
   --time SEC[.FRAC]  record time in epoch seconds, up to 9 fraction digits,
                      e.g. 1605540695.178065200 (default: now)
@@ -96,7 +98,7 @@ function parseOptions(argv) {
 
   const fnName = FILTER_FUNCTIONS[values.to];
   if (!fnName) {
-    throw new UsageError(values.to === undefined ? '--to is required' : `--to must be ecs or splunk, not ${values.to}`);
+    throw new UsageError(values.to === undefined ? '--to is required' : `--to must be ecs, splunk, cef or leef, not ${values.to}`);
   }
   const callOptions = { tag: values.tag ?? 'sysdig' };
   if (values.time !== undefined) Object.assign(callOptions, parseTime(values.time));

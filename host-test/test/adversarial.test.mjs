@@ -9,8 +9,10 @@ import { bytes } from './bytes.mjs';
 import { expectKeepsInput, expectOnlyInputDuplicates } from './keeps.mjs';
 import { runtimeSample, samples } from './samples.mjs';
 import { parseTree, pathsOf, stringifyExact, withValueAt } from './tree.mjs';
+import { checkSyslogRecord } from './syslog-lines.mjs';
 
 const TARGETS = { ecs: 'sysdig_to_ecs', splunk: 'sysdig_to_splunk' };
+const SYSLOG_TARGETS = { cef: 'sysdig_to_cef', leef: 'sysdig_to_leef' };
 const OPTS = { tag: 'sysdig', sec: 1700000000, nsec: 500000000 };
 const CLOCK_TIMESTAMP = '2023-11-14T22:13:20.500000000Z';
 
@@ -27,6 +29,12 @@ function normalizeBoth(input, { keeps = true } = {}) {
     expect(result.status, `${target}: ${result.error}`).toBe('ok');
     expectOnlyInputDuplicates(input, result, target);
     if (keeps) expectKeepsInput(input, result, target);
+    results[target] = result;
+  }
+  // CEF and LEEF: one JSON object whose line passes the strict reader.
+  for (const [target, fn] of Object.entries(SYSLOG_TARGETS)) {
+    const result = filter.call(fn, input, OPTS);
+    checkSyslogRecord(result, target);
     results[target] = result;
   }
   return results;

@@ -14,10 +14,14 @@ import fc from 'fast-check';
 import { loadFilter } from '../host.mjs';
 import { expectKeepsInput, expectOnlyInputDuplicates } from './keeps.mjs';
 import { goldenInputs, mutant } from './mutants.mjs';
+import { checkSyslogRecord } from './syslog-lines.mjs';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
 const SEED = Number(process.env.FUZZ_SEED ?? 42);
 const TARGETS = { ecs: 'sysdig_to_ecs', splunk: 'sysdig_to_splunk' };
+// CEF and LEEF carry mapped fields, not the payload: their lines must pass
+// the strict readers instead of the keeps-everything oracle.
+const SYSLOG_TARGETS = { cef: 'sysdig_to_cef', leef: 'sysdig_to_leef' };
 const OPTS = { tag: 'sysdig', sec: 1700000000, nsec: 500000000 };
 
 let filter;
@@ -32,6 +36,7 @@ function check(text) {
     expectOnlyInputDuplicates(text, result, target);
     expectKeepsInput(text, result, target);
   }
+  for (const [target, fn] of Object.entries(SYSLOG_TARGETS)) checkSyslogRecord(filter.call(fn, text, OPTS), target);
 }
 
 // Long runs go in chunks (seed, seed + 1, ...) with a turn of the event loop

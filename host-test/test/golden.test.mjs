@@ -11,7 +11,7 @@ import { loadFilter } from '../host.mjs';
 const goldenDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'golden');
 const cases = readdirSync(goldenDir).sort();
 const clock = { tag: 'sysdig', sec: 1700000000, nsec: 500000000 };
-const targets = { ecs: 'sysdig_to_ecs', splunk: 'sysdig_to_splunk' };
+const targets = { ecs: 'sysdig_to_ecs', splunk: 'sysdig_to_splunk', cef: 'sysdig_to_cef', leef: 'sysdig_to_leef' };
 
 let filter;
 beforeAll(async () => { filter = await loadFilter(); });

@@ -3,8 +3,10 @@ import fc from 'fast-check';
 import { loadFilter, findDuplicateKeys, parseExact } from '../host.mjs';
 
 import { samples, runtimeSample } from './samples.mjs';
+import { checkSyslogRecord } from './syslog-lines.mjs';
 
-const FNS = ['sysdig_to_ecs', 'sysdig_to_splunk'];
+const FNS = ['sysdig_to_ecs', 'sysdig_to_splunk', 'sysdig_to_cef', 'sysdig_to_leef'];
+const SYSLOG_TARGETS = { sysdig_to_cef: 'cef', sysdig_to_leef: 'leef' };
 const PARAMS = { seed: 42, numRuns: 300 };
 const OPTS = { tag: 'sysdig', sec: 1700000000, nsec: 123456789 };
 
@@ -25,6 +27,8 @@ function assertInvariants(record) {
       throw new Error(`${fn}: output is not one JSON object: ${res.output.slice(0, 200)}`);
     const dups = findDuplicateKeys(res.output);
     if (dups.length) throw new Error(`${fn}: duplicate keys ${dups.join(', ')}`);
+    // CEF and LEEF records: the line must also pass the strict reader.
+    if (SYSLOG_TARGETS[fn]) checkSyslogRecord(res, SYSLOG_TARGETS[fn]);
   }
   return true;
 }

@@ -8,7 +8,7 @@ import { beforeAll, expect, test } from 'vitest';
 import { loadFilter } from '../host.mjs';
 import { samples } from './samples.mjs';
 
-const FNS = ['sysdig_to_ecs', 'sysdig_to_splunk'];
+const FNS = ['sysdig_to_ecs', 'sysdig_to_splunk', 'sysdig_to_cef', 'sysdig_to_leef'];
 const OPTS = { tag: 'sysdig', sec: 1700000000, nsec: 500000000 };
 const NORMAL_CALLS = 400_000; // twice: before and after the burst
 const BURST_CALLS = 200_000;
@@ -34,7 +34,7 @@ function run(inputs, calls) {
   let traps = 0;
   let notKept = 0;
   for (let i = 0; i < calls; i++) {
-    const result = filter.call(FNS[i & 1], inputs[(i >> 1) % inputs.length], OPTS);
+    const result = filter.call(FNS[i & 3], inputs[(i >> 2) % inputs.length], OPTS);
     if (result.status === 'trap') traps++;
     else if (result.status !== 'ok') notKept++;
   }
@@ -47,7 +47,7 @@ test(
     const texts = samples.map((s) => s.text);
     const start = filter.memoryBytes();
     // Warm-up: every input kind once in each target, so buffers reach their size.
-    run([...texts, ...malformed], 4 * (texts.length + malformed.length));
+    run([...texts, ...malformed], 8 * (texts.length + malformed.length));
     const warm = filter.memoryBytes();
     const before = run(texts, NORMAL_CALLS);
     const afterNormal = filter.memoryBytes();
