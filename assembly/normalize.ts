@@ -9,7 +9,10 @@ import { parse, parseError, parseErrorAt, parseErrorText } from "./json/parser";
 import { decodeStringToken, writeEscaped } from "./json/escape";
 import {
   Walker, WalkMode, LOSS_REPAIRED, LOSS_NUMBER_AS_STRING, LOSS_DUPLICATE_KEY, LOSS_DEPTH_AS_STRING,
+  LOSS_REDACTED, REDACTED,
 } from "./json/walker";
+import { PLATFORM_AUDIT } from "./map/detect";
+import { decodeEntityPayload, redactedKeys } from "./map/entity_payload";
 import { Doc } from "./ecs/doc";
 import { writeEcsFields } from "./ecs/write_ecs";
 import { writeHecEnvelope } from "./splunk/write_hec";
@@ -61,6 +64,7 @@ export function normalize(
   doc.reset();
   Walker.beginRecord();
   walker.loss = 0;
+  walker.substituteTok = -1;
   instantFromClock(sec, nsec, clockDigits, clock);
   if (tagPtr == 0 || tagLen < 0) tagLen = 0;
 
@@ -105,6 +109,9 @@ function normalizeEvent(target: i32, tape: Tape, tagPtr: usize, tagLen: i32): vo
   doc.tape = tape;
   const family = detect(tape, 0);
   const known = mapFamily(doc, family);
+  if (family == PLATFORM_AUDIT) {
+    walker.loss |= decodeEntityPayload(doc, walker, target == TARGET_ECS, ECS_PAYLOAD_DEPTH, HEC_PAYLOAD_DEPTH);
+  }
 
   // The payload first: writing it tells what had to change to keep it valid.
   payload.reset();
@@ -112,7 +119,7 @@ function normalizeEvent(target: i32, tape: Tape, tagPtr: usize, tagLen: i32): vo
   // The payload goes to Splunk as it came, duplicate keys included (dropping
   // one would lose data, and Fluent Bit's msgpack map keeps both), unless it
   // must change to be valid JSON that Fluent Bit can repack.
-  else if (tape.hasRepair || tape.hasUnsafeNumber || tape.maxDepth > HEC_PAYLOAD_DEPTH) {
+  else if (tape.hasRepair || tape.hasUnsafeNumber || tape.maxDepth > HEC_PAYLOAD_DEPTH || walker.substituteTok >= 0) {
     walker.write(payload, tape, 0, hecMode);
   }
   else payload.bytes(tape.ptr(tape.start(0)), tape.end(0) - tape.start(0));
@@ -154,10 +161,25 @@ function noteLosses(tape: Tape): void {
   if (loss & LOSS_REPAIRED) { note(first, "invalid UTF-8 or lone surrogates replaced by U+FFFD"); first = false; }
   if (loss & LOSS_NUMBER_AS_STRING) { note(first, "numbers beyond 64-bit or double range kept as strings"); first = false; }
   if (loss & LOSS_DEPTH_AS_STRING) { note(first, "objects nested too deep to index kept as JSON text"); first = false; }
-  if (loss & LOSS_DUPLICATE_KEY) { note(first, "duplicate keys: sysdig keeps the first value, event.original keeps all"); first = false; }
+  // Secrets are never copied anywhere: with a redaction, event.original
+  // (which would carry them) is withheld, and the document says so.
+  const redacted = (loss & LOSS_REDACTED) != 0;
+  if (loss & LOSS_DUPLICATE_KEY) {
+    note(first, redacted
+      ? "duplicate keys: sysdig keeps the first value; event.original is withheld because it would carry the redacted secrets"
+      : "duplicate keys: sysdig keeps the first value, event.original keeps all");
+    first = false;
+  }
+  if (redacted) {
+    note(first, "content.entityPayload decoded; values of secret-looking keys replaced by \"" + REDACTED + "\": ");
+    first = false;
+    const keys = redactedKeys();
+    doc.text.bytes(keys.ptr, keys.len);
+  }
   // A second error.message cannot be added, so rebuild it as one text.
   docReplaceText(F.ERROR_MESSAGE, s);
-  if (loss & LOSS_DUPLICATE_KEY) setOriginal(tape.base, tape.size);
+  if (redacted) doc.addConst(F.TAGS, "_sysdig_redacted");
+  if ((loss & LOSS_DUPLICATE_KEY) != 0 && !redacted) setOriginal(tape.base, tape.size);
 }
 
 function note(first: bool, text: string): void {
