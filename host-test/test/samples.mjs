@@ -1,10 +1,14 @@
-// The seven real Sysdig sample shapes, read from their golden folders so that
+// Every valid Sysdig sample shape, read from its golden folder so that
 // every test works on the same inputs.
 import { readFileSync } from 'node:fs';
 
 export const SAMPLE_SHAPES = [
   'audit-cmd', 'audit-file', 'audit-kube-exec', 'audit-net',
   'legacy-policy-event', 'monitor-alert-secure-policy', 'runtime-policy-event',
+  // The other data types Sysdig forwards (samples in more-data-types/, plus constructed cases):
+  'platform-audit-docs', 'platform-audit-real', 'platform-audit-entity-payload-redacted',
+  'runtime-policy-v2-fields', 'runtime-policy-cloudtrail', 'audit-net-rounded-timestamp',
+  'secure-notification-webhook', 'benchmark-control', 'hostscanning-repaired', 'monitor-event-alert',
 ];
 
 const goldenInput = (name) => readFileSync(new URL(`../golden/${name}/input.json`, import.meta.url), 'utf8');
