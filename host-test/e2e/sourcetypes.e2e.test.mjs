@@ -11,7 +11,8 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SAMPLE_SHAPES, MORE_SHAPES } from '../test/samples.mjs';
-import { parseExact } from '../host.mjs';
+import { parseExact, findDuplicateKeys } from '../host.mjs';
+import { stringifyExact } from '../test/tree.mjs';
 import { REPO_ROOT, WASM_MODULE, findFluentBit, makeTempDir, removeDir } from './harness.mjs';
 
 const fluentBit = findFluentBit();
@@ -104,14 +105,22 @@ describe("Sysdig's own Splunk sourcetypes, as the operator guide sets them", () 
       writeFileSync(path, config(shapes));
       const { records, stderr } = await runUntil(path, shapes.length);
       expect(records.length, stderr).toBe(shapes.length);
+      // Fluent Bit re-serializes the record, so an id that is a hash of the
+      // payload (no Sysdig id) differs from the golden one; Sysdig's ids match.
+      const repeated = new Set();
       const expected = shapes.map((name) => {
         const envelope = parseExact(golden(name, 'expected.splunk.json'));
-        return { id: envelope.fields.id, time: envelope.time, sourcetype: NATIVE[envelope.sourcetype] ?? envelope.sourcetype };
+        const sysdigId = golden(name, 'input.json').includes(`"${envelope.fields.id}"`);
+        // The dummy input does not keep an input's repeated keys as sent;
+        // such an event is not compared.
+        const event = findDuplicateKeys(golden(name, 'input.json')).length ? 'repeated keys' : envelope.event;
+        if (event === 'repeated keys') repeated.add(envelope.fields.id);
+        return stringifyExact({ id: sysdigId ? envelope.fields.id : 'hash', time: envelope.time, sourcetype: NATIVE[envelope.sourcetype] ?? envelope.sourcetype, event });
       });
-      const got = records.map((r) => ({ id: r.fields.id, time: r.time, sourcetype: r.sourcetype }));
-      const byKey = (a, b) => `${a.id}|${a.sourcetype}`.localeCompare(`${b.id}|${b.sourcetype}`);
-      expect(got.sort(byKey)).toEqual(expected.sort(byKey));
-      for (const r of got) expect(Object.values(NATIVE)).toContain(r.sourcetype);
+      const hashed = new Set(expected.map((e) => JSON.parse(e)).filter((e) => e.id === 'hash').map((e) => e.time));
+      const got = records.map((r) => stringifyExact({ id: hashed.has(r.time) ? 'hash' : r.fields.id, time: r.time, sourcetype: r.sourcetype, event: repeated.has(r.fields.id) ? 'repeated keys' : r.event }));
+      expect(got.sort()).toEqual(expected.sort());
+      for (const r of records) expect(Object.values(NATIVE)).toContain(r.sourcetype);
     } finally {
       await removeDir(dir);
     }
