@@ -60,6 +60,7 @@ export function normalize(
   out.trim();
   payload.trim();
   unwrapped.trim();
+  walker.substitute.trim();
   doc.trim();
   doc.reset();
   Walker.beginRecord();

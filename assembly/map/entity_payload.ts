@@ -51,7 +51,9 @@ export function redactedKeys(): ByteBuf { return entityWalker.redactedKeys; }
  *  string is kept as it came). */
 export function decodeEntityPayload(doc: Doc, walker: Walker, ecs: bool, ecsDepth: i32, hecDepth: i32): i32 {
   if (!modesReady) readyModes(ecsDepth, hecDepth);
-  entityWalker.redactedKeys.reset();
+  entityWalker.redactedKeys.trim();
+  text.trim();
+  entityTape.cells.trim();
   const tape = doc.tape;
   AUDIT_CONTENT.collect(tape, unchecked(top[K_CONTENT]), auditContent);
   const tok = auditContent[C_ENTITY_PAYLOAD];
