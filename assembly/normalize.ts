@@ -35,6 +35,9 @@ const HEC_PAYLOAD_DEPTH: i32 = 64;
 
 export const ECS_VERSION = "9.4.0";
 
+/** Followed by the redacted keys' names (map/entity_payload.ts). */
+const REDACTION_NOTE = "content.entityPayload decoded; values of secret-looking keys replaced by \"" + REDACTED + "\": ";
+
 const out = new ByteBuf();
 const payload = new ByteBuf();
 const unwrapped = new ByteBuf();
@@ -172,7 +175,7 @@ function noteLosses(tape: Tape): void {
     first = false;
   }
   if (redacted) {
-    note(first, "content.entityPayload decoded; values of secret-looking keys replaced by \"" + REDACTED + "\": ");
+    note(first, REDACTION_NOTE);
     first = false;
     const keys = redactedKeys();
     doc.text.bytes(keys.ptr, keys.len);
