@@ -9,8 +9,10 @@ import { parse, parseError, parseErrorAt, parseErrorText } from "./json/parser";
 import { decodeStringToken, writeEscaped } from "./json/escape";
 import {
   Walker, WalkMode, LOSS_REPAIRED, LOSS_NUMBER_AS_STRING, LOSS_DUPLICATE_KEY, LOSS_DEPTH_AS_STRING,
-  LOSS_LONG_KEY_AS_STRING, LOSS_LONG_KEY_DROPPED,
+  LOSS_LONG_KEY_AS_STRING, LOSS_LONG_KEY_DROPPED, LOSS_REDACTED, REDACTED,
 } from "./json/walker";
+import { PLATFORM_AUDIT } from "./map/detect";
+import { decodeEntityPayload, redactedKeys } from "./map/entity_payload";
 import { Doc } from "./ecs/doc";
 import { writeEcsFields } from "./ecs/write_ecs";
 import { writeHecEnvelope } from "./splunk/write_hec";
@@ -43,6 +45,9 @@ const ECS_PAYLOAD_KEY_BYTES: i32 = 1024;
 
 export const ECS_VERSION = "9.4.0";
 
+/** Followed by the redacted keys' names (map/entity_payload.ts). */
+const REDACTION_NOTE = "content.entityPayload decoded; values of secret-looking keys replaced by \"" + REDACTED + "\": ";
+
 const out = new ByteBuf();
 const payload = new ByteBuf();
 const unwrapped = new ByteBuf();
@@ -69,10 +74,12 @@ export function normalize(
   out.trim();
   payload.trim();
   unwrapped.trim();
+  walker.substitute.trim();
   doc.trim();
   doc.reset();
   Walker.beginRecord();
   walker.loss = 0;
+  walker.substituteTok = -1;
   instantFromClock(sec, nsec, clockDigits, clock);
   if (tagPtr == 0 || tagLen < 0) tagLen = 0;
 
@@ -117,6 +124,9 @@ function normalizeEvent(target: i32, tape: Tape, tagPtr: usize, tagLen: i32): vo
   doc.tape = tape;
   const family = detect(tape, 0);
   const known = mapFamily(doc, family);
+  if (family == PLATFORM_AUDIT) {
+    walker.loss |= decodeEntityPayload(doc, walker, target == TARGET_ECS, ECS_PAYLOAD_DEPTH, HEC_PAYLOAD_DEPTH);
+  }
 
   // The payload first: writing it tells what had to change to keep it valid.
   payload.reset();
@@ -128,7 +138,7 @@ function normalizeEvent(target: i32, tape: Tape, tagPtr: usize, tagLen: i32): vo
   // The payload goes to Splunk as it came, duplicate keys included (dropping
   // one would lose data, and Fluent Bit's msgpack map keeps both), unless it
   // must change to be valid JSON that Fluent Bit can repack.
-  else if (tape.hasRepair || tape.hasUnsafeNumber || tape.maxDepth > HEC_PAYLOAD_DEPTH) {
+  else if (tape.hasRepair || tape.hasUnsafeNumber || tape.maxDepth > HEC_PAYLOAD_DEPTH || walker.substituteTok >= 0) {
     walker.write(payload, tape, 0, hecMode);
   }
   else payload.bytes(tape.ptr(tape.start(0)), tape.end(0) - tape.start(0));
@@ -176,11 +186,31 @@ function noteLosses(tape: Tape): void {
   if (loss & LOSS_NUMBER_AS_STRING) { note(first, "numbers beyond 64-bit or double range kept as strings"); first = false; }
   if (loss & LOSS_DEPTH_AS_STRING) { note(first, "objects nested too deep to index kept as JSON text"); first = false; }
   if (loss & LOSS_LONG_KEY_AS_STRING) { note(first, "objects with keys over 1024 bytes kept as JSON text"); first = false; }
-  if (loss & LOSS_LONG_KEY_DROPPED) { note(first, "top-level keys over 1024 bytes left out of the payload, event.original keeps them"); first = false; }
-  if (loss & LOSS_DUPLICATE_KEY) { note(first, "duplicate keys: sysdig keeps the first value, event.original keeps all"); first = false; }
+  // Secrets are never copied anywhere: with a redaction, event.original
+  // (which would carry them) is withheld, and the document says so.
+  const redacted = (loss & LOSS_REDACTED) != 0;
+  if (loss & LOSS_LONG_KEY_DROPPED) {
+    note(first, redacted
+      ? "top-level keys over 1024 bytes left out of the payload; event.original is withheld because it would carry the redacted secrets"
+      : "top-level keys over 1024 bytes left out of the payload, event.original keeps them");
+    first = false;
+  }
+  if (loss & LOSS_DUPLICATE_KEY) {
+    note(first, redacted
+      ? "duplicate keys: sysdig keeps the first value; event.original is withheld because it would carry the redacted secrets"
+      : "duplicate keys: sysdig keeps the first value, event.original keeps all");
+    first = false;
+  }
+  if (redacted) {
+    note(first, REDACTION_NOTE);
+    first = false;
+    const keys = redactedKeys();
+    doc.text.bytes(keys.ptr, keys.len);
+  }
   // A second error.message cannot be added, so rebuild it as one text.
   docReplaceText(F.ERROR_MESSAGE, s);
-  if (loss & (LOSS_DUPLICATE_KEY | LOSS_LONG_KEY_DROPPED)) setOriginal(tape.base, tape.size);
+  if (redacted) doc.addConst(F.TAGS, "_sysdig_redacted");
+  if ((loss & (LOSS_DUPLICATE_KEY | LOSS_LONG_KEY_DROPPED)) != 0 && !redacted) setOriginal(tape.base, tape.size);
 }
 
 function note(first: bool, text: string): void {

@@ -114,6 +114,26 @@ const SPEC: string[] = [
   "user.id                                       keyword    1     user_id",
   "user.name                                     keyword    1     user",
   "user_agent.original                           keyword    1     http_user_agent",
+  // Platform Audit, Benchmark, Host Scanning, cloud sources, Monitor events:
+  "cloud.instance.id                             keyword    1     -",
+  "cloud.project.id                              keyword    1     -",
+  "cloud.service.name                            keyword    1     -",
+  "entity.target.id                              keyword    1     -",
+  "entity.target.sub_type                        keyword    1     -",
+  "host.id                                       keyword    1     -",
+  "host.os.name                                  keyword    1     -",
+  "host.os.version                               keyword    1     -",
+  "http.request.method                           keyword    1     http_method",
+  "http.response.status_code                     long       1     status",
+  "observer.type                                 keyword    1     -",
+  "organization.id                               keyword    1     -",
+  "source.domain                                 keyword    1     src",
+  "url.original                                  keyword    1     -",
+  "url.path                                      keyword    1     uri_path",
+  "url.query                                     keyword    1     uri_query",
+  "vulnerability.id                              keyword    n     cve",
+  "vulnerability.scanner.vendor                  keyword    1     -",
+  "vulnerability.severity                        keyword    1     -",
 ];
 
 export class Field {

@@ -19,9 +19,10 @@
 // reported as LOSS_* bits so the document can say so.
 
 import { ByteBuf, IntBuf } from "../io/buffers";
-import { Tape, T_OBJ, T_ARR, T_STR, T_NUM, F_UNSAFE, F_ESCAPED, F_REPAIR } from "./tape";
+import { Tape, T_OBJ, T_ARR, T_STR, T_NUM, T_NULL, F_UNSAFE, F_ESCAPED, F_REPAIR } from "./tape";
 import { writeStringToken, writeEscaped, decodeStringToken } from "./escape";
 import { fnv1a, FNV_OFFSET, FNV_PRIME } from "../text/keytable";
+import { isSecretKey } from "../text/secret_keys";
 
 export const LOSS_REPAIRED: i32 = 1;      // invalid UTF-8 or lone surrogates replaced
 export const LOSS_NUMBER_AS_STRING: i32 = 2;
@@ -29,6 +30,10 @@ export const LOSS_DUPLICATE_KEY: i32 = 4; // later values of a repeated key drop
 export const LOSS_DEPTH_AS_STRING: i32 = 8;
 export const LOSS_LONG_KEY_AS_STRING: i32 = 16;
 export const LOSS_LONG_KEY_DROPPED: i32 = 32; // a root member whose key is over the limit
+export const LOSS_REDACTED: i32 = 64;     // values of secret-looking keys replaced (WalkMode.redact)
+
+/** What a redacted value is written as. */
+export const REDACTED = "[REDACTED]";
 
 export class WalkMode {
   safeKeys: bool = false;
@@ -39,6 +44,9 @@ export class WalkMode {
   /** Objects with a key longer than this (bytes as sent) are written as
    *  JSON text, and root members with one are left out; 0 = no limit. */
   maxKeyBytes: i32 = 0;
+  /** Values of secret-looking keys (text/secret_keys.ts) are written as
+   *  REDACTED, and their keys listed in Walker.redactedKeys. */
+  redact: bool = false;
 }
 
 const M_OBJ: i32 = 0;
@@ -205,6 +213,14 @@ function appendSafeKey(dst: ByteBuf, src: usize, n: i32): void {
   return true;
 }
 
+/** A value worth hiding: not null and not "" (an unset secret says something
+ *  useful and hides nothing). */
+function hasSecretValue(tape: Tape, tok: i32): bool {
+  const kind = tape.kind(tok);
+  if (kind == T_NULL) return false;
+  return !(kind == T_STR && tape.innerLen(tok) == 0);
+}
+
 const NOT_PLAIN: u64 = 1 << 32;
 
 /** For a key writeSafeKey would write unchanged (no escapes, no invalid
@@ -242,6 +258,12 @@ function hasLongKey(tape: Tape, tok: i32, isKeyValueList: bool, limit: i32): boo
 
 export class Walker {
   loss: i32 = 0;
+  /** A token written as the bytes of `substitute` instead of itself (a
+   *  mapper's rendering of a value, such as a decoded JSON string); -1: none. */
+  substituteTok: i32 = -1;
+  substitute: ByteBuf = new ByteBuf();
+  /** Decoded names of the keys whose values were redacted, ", "-separated. */
+  redactedKeys: ByteBuf = new ByteBuf();
 
   /** Call once per record before any write, so duplicate detection starts afresh. */
   static beginRecord(): void { seenReset(); }
@@ -280,10 +302,11 @@ export class Walker {
       if (out.at(out.len - 1) != 0x7b) out.byte(0x2c);
       const keyStart = out.len;
       const plain = mode.safeKeys ? plainKeyHash(tape, keyTok) : NOT_PLAIN;
+      const redacting = mode.redact && hasSecretValue(tape, valTok) && this.isSecret(tape, keyTok);
       if (plain != NOT_PLAIN) {
         const from = tape.start(keyTok);
         const keyEnd = tape.end(keyTok);
-        if (tape.start(valTok) == keyEnd + 1 && isVerbatimScalar(tape, valTok)) {
+        if (tape.start(valTok) == keyEnd + 1 && isVerbatimScalar(tape, valTok) && !redacting && valTok != this.substituteTok) {
           // The common member: a plain key, a colon and a value written as
           // it came, with no whitespace between: one copy for all three.
           out.bytes(tape.ptr(from), tape.end(valTok) - from);
@@ -308,12 +331,44 @@ export class Walker {
         }
       }
       out.byte(0x3a);
-      this.enter(out, tape, valTok, mode, depth);
+      if (redacting) this.redactValue(out, tape, keyTok);
+      else this.enter(out, tape, valTok, mode, depth);
     }
+  }
+
+  private isSecret(tape: Tape, keyTok: i32): bool {
+    keyScratch.reset();
+    decodeStringToken(keyScratch, tape, keyTok);
+    return isSecretKey(keyScratch.ptr, keyScratch.len);
+  }
+
+  /** Writes REDACTED for the value of `keyTok` and lists the key once. */
+  private redactValue(out: ByteBuf, tape: Tape, keyTok: i32): void {
+    out.byte(0x22);
+    out.ascii(REDACTED);
+    out.byte(0x22);
+    this.loss |= LOSS_REDACTED;
+    keyScratch.reset();
+    decodeStringToken(keyScratch, tape, keyTok);
+    const keys = this.redactedKeys;
+    // Already listed? The list is short: compare entry by entry.
+    let p = 0;
+    while (p < keys.len) {
+      let q = p;
+      while (q < keys.len && !(keys.at(q) == 0x2c && q + 1 < keys.len && keys.at(q + 1) == 0x20)) q++;
+      if (q - p == keyScratch.len && memory.compare(keys.ptr + <usize>p, keyScratch.ptr, <usize>keyScratch.len) == 0) return;
+      p = q + 2;
+    }
+    if (keys.len > 0) keys.ascii(", ");
+    keys.bytes(keyScratch.ptr, keyScratch.len);
   }
 
   /** Writes a scalar, or opens a container by pushing its frame. */
   private enter(out: ByteBuf, tape: Tape, tok: i32, mode: WalkMode, depth: i32): bool {
+    if (tok == this.substituteTok) {
+      out.bytes(this.substitute.ptr, this.substitute.len);
+      return false;
+    }
     const kind = tape.kind(tok);
     if (kind == T_OBJ || kind == T_ARR) {
       const tooDeep = mode.maxDepth > 0 && depth > mode.maxDepth;

@@ -3,6 +3,7 @@
 
 import { Tape, T_OBJ, T_ARR } from "../json/tape";
 import { KeyTable } from "../text/keytable";
+import { firstEntityHasPolicyEvents } from "./secure_notification";
 
 export const UNKNOWN: i32 = 0;
 export const RUNTIME_POLICY: i32 = 1;
@@ -12,6 +13,11 @@ export const AUDIT_COMMAND: i32 = 4;
 export const AUDIT_CONNECTION: i32 = 5;
 export const AUDIT_FILE: i32 = 6;
 export const AUDIT_KUBE_EXEC: i32 = 7;
+export const PLATFORM_AUDIT: i32 = 8;
+export const BENCHMARK: i32 = 9;
+export const HOST_SCANNING: i32 = 10;
+export const SECURE_NOTIFICATION: i32 = 11;
+export const MONITOR_EVENT: i32 = 12;
 
 // Top-level keys read by detection and by the family mappers.
 export const K_ID = 0;
@@ -69,6 +75,19 @@ export const K_FILENAME = 51;
 export const K_PERMISSIONS = 52;
 export const K_SOURCE = 53;
 export const K_DNS_DOMAINS = 54;
+export const K_TIMESTAMP_RFC = 55;
+export const K_ORIGINATOR = 56;
+export const K_CATEGORY = 57;
+export const K_RAW_EVENT_ORIGINATOR = 58;
+export const K_RAW_EVENT_CATEGORY = 59;
+export const K_SOURCE_DETAILS = 60;
+export const K_ENGINE = 61;
+export const K_OCCURRED_AT = 62;
+export const K_CREATED_ON = 63;
+export const K_ENDED_AT = 64;
+export const K_ALERT_ID = 65;
+export const K_ALERT_STATE = 66;
+export const K_SCOPE_LABELS = 67;
 
 export const TOP_KEYS = new KeyTable([
   "id", "type", "timestamp", "timestampNs", "name", "description", "severity", "agentId",
@@ -79,6 +98,8 @@ export const TOP_KEYS = new KeyTable([
   "clientIpv4", "clientIpv4Dot", "clientPort", "serverIpv4", "serverIpv4Dot", "serverPort",
   "l4protocol", "direction", "processName", "directory", "filename", "permissions", "source",
   "dnsDomains",
+  "timestampRFC3339Nano", "originator", "category", "rawEventOriginator", "rawEventCategory", "sourceDetails",
+  "engine", "occurredAt", "createdOn", "endedAt", "alertId", "alertState", "scopeLabels",
 ]);
 
 /** Value tokens of the payload's top-level keys, by K_* index. */
@@ -90,6 +111,15 @@ export const top = TOP_KEYS.newFound();
 export function detect(tape: Tape, root: i32): i32 {
   TOP_KEYS.collect(tape, root, top);
   const type = top[K_TYPE];
+  // Data types whose `content` object would otherwise read as a runtime policy event:
+  if (tape.stringEquals(type, "audittrail") || tape.stringEquals(top[K_SOURCE], "auditTrail")) return PLATFORM_AUDIT;
+  if (tape.stringEquals(type, "benchmark")) return BENCHMARK;
+  if (tape.stringEquals(type, "hostscanning")) return HOST_SCANNING;
+  // The Secure notification-channel webhook: the Monitor envelope, sent by Secure.
+  if (has(K_ALERT) && tape.kind(top[K_ALERT]) == T_OBJ && has(K_ENTITIES) && tape.kind(top[K_ENTITIES]) == T_ARR &&
+      (tape.stringEquals(top[K_SOURCE], "Sysdig Secure") || firstEntityHasPolicyEvents(tape, top[K_ENTITIES]))) return SECURE_NOTIFICATION;
+  // A Monitor event (alert or custom) as Sysdig's events API and forwarding give it.
+  if (has(K_OCCURRED_AT) && (has(K_ALERT_STATE) || has(K_SCOPE_LABELS) || has(K_ALERT_ID) || has(K_CREATED_ON)) && !has(K_CONTENT)) return MONITOR_EVENT;
   if (has(K_CONTENT) && tape.kind(top[K_CONTENT]) == T_OBJ) return RUNTIME_POLICY;
   if (has(K_ALERT) && tape.kind(top[K_ALERT]) == T_OBJ && has(K_ENTITIES) && tape.kind(top[K_ENTITIES]) == T_ARR) return MONITOR_ALERT;
   if (has(K_POLICY_ID) && (has(K_FIELDS) || has(K_OUTPUT) || has(K_TIMESTAMP_NS))) return LEGACY_POLICY;
@@ -109,6 +139,11 @@ export function familyDataset(family: i32): string {
     case AUDIT_CONNECTION:
     case AUDIT_FILE:
     case AUDIT_KUBE_EXEC: return "sysdig.audit";
+    case PLATFORM_AUDIT: return "sysdig.platform_audit";
+    case BENCHMARK: return "sysdig.benchmark";
+    case HOST_SCANNING: return "sysdig.host_scanning";
+    case SECURE_NOTIFICATION: return "sysdig.secure_notification";
+    case MONITOR_EVENT: return "sysdig.monitor_event";
   }
   return "sysdig.unknown";
 }
@@ -123,6 +158,11 @@ export function familySourcetype(family: i32): string {
     case AUDIT_CONNECTION: return "sysdig:secure:audit:connection";
     case AUDIT_FILE: return "sysdig:secure:audit:file";
     case AUDIT_KUBE_EXEC: return "sysdig:secure:audit:kubernetes";
+    case PLATFORM_AUDIT: return "sysdig:platform:audit";
+    case BENCHMARK: return "sysdig:secure:benchmark";
+    case HOST_SCANNING: return "sysdig:secure:hostscanning";
+    case SECURE_NOTIFICATION: return "sysdig:secure:notification";
+    case MONITOR_EVENT: return "sysdig:monitor:event";
   }
   return "sysdig:normalizer:unrecognized";
 }

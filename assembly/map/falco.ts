@@ -186,7 +186,8 @@ function applyHandler(doc: Doc, tape: Tape, handler: i32, v: i32): void {
       break;
     }
     case H_K8S: {
-      doc.setConst(F.ORCH_TYPE, "kubernetes");
+      // An empty label (host scanning sends "kubernetes.node.name": "") says nothing.
+      if (tape.kind(v) != T_STR || tape.innerLen(v) > 0) doc.setConst(F.ORCH_TYPE, "kubernetes");
       break;
     }
   }

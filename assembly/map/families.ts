@@ -21,6 +21,15 @@ import { mapFalcoFields, mapLabels } from "./falco";
 import { decodeStringToken } from "../json/escape";
 import { setEventTime, setDate, setSeverity, setTags, setMac, addStrings, deriveFields } from "./common";
 import * as F from "./ids";
+import {
+  PLATFORM_AUDIT, BENCHMARK, HOST_SCANNING, SECURE_NOTIFICATION, MONITOR_EVENT, K_TIMESTAMP_RFC,
+} from "./detect";
+import { setExactEventTime } from "./clock";
+import { mapPlatformAudit } from "./platform_audit";
+import { mapBenchmark } from "./benchmark";
+import { mapHostScanning } from "./host_scanning";
+import { mapMonitorEvent } from "./monitor_event";
+import { mapRuntimeSource } from "./cloud_source";
 
 const CONTENT = new KeyTable([
   "ruleName", "ruleType", "ruleTags", "output", "fields", "policyVersion", "policyOrigin",
@@ -75,6 +84,11 @@ export function mapFamily(doc: Doc, family: i32): bool {
     case AUDIT_CONNECTION:
     case AUDIT_FILE:
     case AUDIT_KUBE_EXEC: mapAudit(doc, family); return true;
+    case PLATFORM_AUDIT: mapPlatformAudit(doc); return true;
+    case BENCHMARK: mapBenchmark(doc); return true;
+    case HOST_SCANNING: mapHostScanning(doc); return true;
+    case SECURE_NOTIFICATION: doc.setConst(F.OBSERVER_PRODUCT, "Sysdig Secure"); mapMonitorAlert(doc); return true;
+    case MONITOR_EVENT: mapMonitorEvent(doc); return true;
   }
   return false;
 }
@@ -85,7 +99,7 @@ function mapRuntimePolicy(doc: Doc): void {
   doc.setConst(F.EVENT_KIND, "alert");
   doc.setConst(F.OBSERVER_PRODUCT, "Sysdig Secure");
   doc.setToken(F.EVENT_ID, t(K_ID));
-  setEventTime(doc, t(K_TIMESTAMP));
+  setExactEventTime(doc, t(K_TIMESTAMP_RFC), -1, t(K_TIMESTAMP));
   setSeverity(doc, t(K_SEVERITY));
   doc.setToken(F.EVENT_PROVIDER, t(K_SOURCE));
   doc.setToken(F.RULE_RULESET, t(K_NAME));
@@ -102,6 +116,7 @@ function mapRuntimePolicy(doc: Doc): void {
   setTags(doc, content[C_RULE_TAGS]);
   mapFalcoFields(doc, content[C_FIELDS]);
   mapLabels(doc, t(K_LABELS));
+  mapRuntimeSource(doc);
   deriveFields(doc, true);
 }
 
@@ -187,7 +202,7 @@ function mapAudit(doc: Doc, family: i32): void {
   doc.setConst(F.EVENT_KIND, "event");
   doc.setConst(F.OBSERVER_PRODUCT, "Sysdig Secure");
   doc.setToken(F.EVENT_ID, t(K_ID));
-  setEventTime(doc, t(K_TIMESTAMP));
+  setExactEventTime(doc, t(K_TIMESTAMP_RFC), -1, t(K_TIMESTAMP));
   doc.setToken(F.AGENT_ID, t(K_AGENT_ID));
   doc.setToken(F.CONTAINER_ID, t(K_CONTAINER_ID));
   doc.setToken(F.HOST_NAME, t(K_HOSTNAME));

@@ -87,6 +87,25 @@ export const USER_GROUP_NAME = field("user.group.name");
 export const USER_ID = field("user.id");
 export const USER_NAME = field("user.name");
 export const USER_AGENT = field("user_agent.original");
+export const CLOUD_INSTANCE_ID = field("cloud.instance.id");
+export const CLOUD_PROJECT_ID = field("cloud.project.id");
+export const CLOUD_SERVICE_NAME = field("cloud.service.name");
+export const ENTITY_TARGET_ID = field("entity.target.id");
+export const ENTITY_TARGET_SUB_TYPE = field("entity.target.sub_type");
+export const HOST_ID = field("host.id");
+export const HOST_OS_NAME = field("host.os.name");
+export const HOST_OS_VERSION = field("host.os.version");
+export const HTTP_REQUEST_METHOD = field("http.request.method");
+export const HTTP_RESPONSE_STATUS = field("http.response.status_code");
+export const OBSERVER_TYPE = field("observer.type");
+export const ORGANIZATION_ID = field("organization.id");
+export const SOURCE_DOMAIN = field("source.domain");
+export const URL_ORIGINAL = field("url.original");
+export const URL_PATH = field("url.path");
+export const URL_QUERY = field("url.query");
+export const VULNERABILITY_ID = field("vulnerability.id");
+export const VULNERABILITY_SCANNER_VENDOR = field("vulnerability.scanner.vendor");
+export const VULNERABILITY_SEVERITY = field("vulnerability.severity");
 
 /** Ancestor fields by generation: [1] is the parent, [2] its parent, … */
 export const ANCESTOR_NAME: i32[] = [

@@ -12,9 +12,13 @@ export const DATA_VIEW_ID = 'sysdig-normalizer-events';
 const DATA_VIEW_TITLE = 'sysdig-events*,logs-sysdig.*-*';
 
 // Which documents a dashboard is about, as KQL over fields the filter sets.
-const SECURE = 'event.module : "sysdig" and event.kind : "alert" and not event.dataset : "sysdig.monitor_alert"';
-const MONITOR = 'event.dataset : "sysdig.monitor_alert"';
-const SECURE_AND_AUDIT = 'event.module : "sysdig" and not event.dataset : "sysdig.monitor_alert"';
+// observer.product tells the products apart whatever the data type:
+// runtime and legacy policy events, Secure notifications and cloud sources
+// are "Sysdig Secure" alerts; activity audit, benchmarks and host scanning
+// are Secure too, but not alerts; Monitor alerts and events are "Sysdig Monitor".
+const SECURE = 'event.module : "sysdig" and event.kind : "alert" and observer.product : "Sysdig Secure"';
+const MONITOR = 'event.module : "sysdig" and observer.product : "Sysdig Monitor"';
+const SECURE_AND_AUDIT = 'event.module : "sysdig" and observer.product : "Sysdig Secure"';
 
 const MIGRATION = { coreMigrationVersion: '8.8.0' };
 const COUNT = 'count';

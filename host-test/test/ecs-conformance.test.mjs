@@ -8,6 +8,9 @@ const { EcsFlat } = require('@elastic/ecs/build/commonjs/ecs_flat.js');
 import { samples } from './samples.mjs';
 
 const EXTENSION = /^process(\.parent)+\.(name|executable|command_line|pid)$/;
+// A host-scanning report lists many CVEs in one document (host_scanning.ts);
+// Elasticsearch keyword fields hold lists, ECS declares this one single.
+const LIST_EXTENSIONS = new Set(['vulnerability.id']);
 const STRING_TYPES = new Set(['keyword', 'wildcard', 'match_only_text', 'text', 'ip', 'date', 'constant_keyword']);
 const INT_TYPES = new Set(['long', 'integer', 'short', 'byte', 'unsigned_long']);
 const TS_RE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/;
@@ -51,7 +54,7 @@ function checkDoc(doc) {
       problems.push(`${path}: not an ECS field`);
       continue;
     }
-    const arrayAllowed = !isExtension && (def.normalize ?? []).includes('array');
+    const arrayAllowed = LIST_EXTENSIONS.has(path) || (!isExtension && (def.normalize ?? []).includes('array'));
     if (Array.isArray(value)) {
       if (!arrayAllowed) problems.push(`${path}: array value but ECS field is not an array`);
       value.forEach((item, i) => {

@@ -56,7 +56,12 @@ describe('invariants on arbitrary input', () => {
 
 const PRIMITIVE_VALUE = /:\s*("(?:[^"\\]|\\.)*"|-?\d[\d.eE+-]*|true|false|null)/g;
 
-const mutation = fc.constantFrom(...samples.map((s) => s.text)).chain((text) =>
+// Samples whose own keys repeat (hostscanning-repaired, as Sysdig documents
+// it) are left out: Splunk keeps an input's duplicates by design, and the
+// adversarial and fuzz suites check them with expectOnlyInputDuplicates.
+const uniqueKeySamples = samples.filter((s) => findDuplicateKeys(s.text).length === 0);
+
+const mutation = fc.constantFrom(...uniqueKeySamples.map((s) => s.text)).chain((text) =>
   fc.oneof(
     // delete a slice
     fc

@@ -1,4 +1,4 @@
-// The seven real Sysdig sample shapes, read from their golden folders so that
+// Every valid Sysdig sample shape, read from its golden folder so that
 // every test works on the same inputs.
 import { readFileSync } from 'node:fs';
 
@@ -7,7 +7,17 @@ export const SAMPLE_SHAPES = [
   'legacy-policy-event', 'monitor-alert-secure-policy', 'runtime-policy-event',
 ];
 
+/** The other data types Sysdig forwards (the samples of more-data-types/,
+ *  plus constructed cases). Not in SAMPLE_SHAPES, which the end-to-end suite
+ *  sends as one stream keyed by event.id: runtime-policy-v2-fields is the
+ *  same Sysdig event (same id) as runtime-policy-event. */
+export const MORE_SHAPES = [
+  'platform-audit-docs', 'platform-audit-real', 'platform-audit-entity-payload-redacted',
+  'runtime-policy-v2-fields', 'runtime-policy-cloudtrail', 'audit-net-rounded-timestamp',
+  'secure-notification-webhook', 'benchmark-control', 'hostscanning-repaired', 'monitor-event-alert',
+];
+
 const goldenInput = (name) => readFileSync(new URL(`../golden/${name}/input.json`, import.meta.url), 'utf8');
 
-export const samples = SAMPLE_SHAPES.map((name) => ({ name, text: goldenInput(name) }));
+export const samples = [...SAMPLE_SHAPES, ...MORE_SHAPES].map((name) => ({ name, text: goldenInput(name) }));
 export const runtimeSample = goldenInput('runtime-policy-event');

@@ -1,0 +1,68 @@
+// A name → ECS field table for objects or [{key,value}] lists, for the
+// mappers of the newer data types (cloud sources, benchmark, host scanning,
+// Monitor events). Like falco.ts's tables, kept apart from them so each
+// mapper owns its own rows. A value that is a list gives its first element
+// (Monitor scope labels are {key, value: [..]}).
+
+import { Doc } from "../ecs/doc";
+import { T_ARR, T_STR } from "../json/tape";
+import { KeyTable } from "../text/keytable";
+import { isIp } from "../text/net";
+import { Entries } from "./entries";
+import { field } from "../ecs/fields";
+import * as F from "./ids";
+
+/** source.ip when the value is an address, else source.domain (CloudTrail
+ *  gives "autoscaling.amazonaws.com" for calls made by AWS services). */
+const H_SOURCE = -1;
+/** orchestrator.resource.name, and says it is a pod. */
+const H_POD = -2;
+
+function target(name: string): i32 {
+  if (name == "=source") return H_SOURCE;
+  if (name == "=pod") return H_POD;
+  return field(name);
+}
+
+export class PairMapping {
+  keys: KeyTable = new KeyTable([]);
+  targets: i32[] = [];
+  constructor(pairs: string[]) {
+    const names: string[] = [];
+    for (let i = 0; i < pairs.length; i += 2) {
+      names.push(pairs[i]);
+      this.targets.push(target(pairs[i + 1]));
+    }
+    this.keys = new KeyTable(names);
+  }
+}
+
+let entries: Entries | null = null;
+
+/** Sets the fields `mapping` names for the pairs of `tok`; the first value
+ *  set for a field wins. */
+export function mapPairs(doc: Doc, tok: i32, mapping: PairMapping): void {
+  const tape = doc.tape;
+  let it = entries;
+  if (it == null || it.tape != tape) { it = new Entries(tape); entries = it; }
+  if (!it.start(tok)) return;
+  while (it.next()) {
+    if (tape.kind(it.key) != T_STR) continue;
+    const id = mapping.keys.lookupToken(tape, it.key);
+    if (id < 0) continue;
+    const to = unchecked(mapping.targets[id]);
+    let v = it.value;
+    if (tape.kind(v) == T_ARR) v = tape.next(v) > v + 1 ? v + 1 : -1;
+    if (v < 0) continue;
+    if (to >= 0) {
+      if (doc.setToken(to, v) && (to == F.ORCH_CLUSTER || to == F.ORCH_NAMESPACE)) doc.setConst(F.ORCH_TYPE, "kubernetes");
+    } else if (to == H_SOURCE) {
+      if (tape.kind(v) != T_STR || tape.innerLen(v) == 0) continue;
+      if (isIp(tape.ptr(tape.innerStart(v)), tape.innerLen(v))) doc.setToken(F.SOURCE_IP, v);
+      else doc.setToken(F.SOURCE_DOMAIN, v);
+    } else if (to == H_POD) {
+      if (doc.setToken(F.ORCH_RESOURCE_NAME, v)) doc.setConst(F.ORCH_RESOURCE_TYPE, "pod");
+      doc.setConst(F.ORCH_TYPE, "kubernetes");
+    }
+  }
+}
