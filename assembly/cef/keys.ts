@@ -66,4 +66,4 @@ export const CEF_CUT_LABEL = "Cut values (key:kept/sent)";
 /** Header sources, first present wins. */
 export const CEF_VENDOR: i32[] = [field("observer.vendor")];
 export const CEF_PRODUCT: i32[] = [field("observer.product")];
-export const CEF_NAME: i32[] = [field("rule.name"), field("event.action"), field("error.message")];
+export const CEF_NAME: i32[] = [field("rule.name"), field("event.action"), field("message"), field("error.message")];

@@ -5,7 +5,8 @@
 //   version          this normalizer's release
 //   event class id   the event kind (the Splunk sourcetype): one stable id per
 //                    kind of event, e.g. sysdig:secure:policy
-//   name             rule.name, else event.action, else error.message, else the kind
+//   name             rule.name, else event.action, else message, else
+//                    error.message, else the kind
 //   severity         0–10, crosswalk in siem/severity.ts
 //   extension        cef/keys.ts, escaped per the standard; cut values listed
 //                    in flexString2

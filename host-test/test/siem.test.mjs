@@ -151,7 +151,7 @@ describe('CEF', () => {
       const ecs = parseExact(r.ecs.output);
       const kind = r.splunk.record.sourcetype;
       const { header, ext } = parseCefStrict(r.cef.record.message);
-      const name = ecs.rule?.name ?? ecs.event?.action ?? ecs.error?.message ?? kind;
+      const name = ecs.rule?.name ?? ecs.event?.action ?? ecs.message ?? ecs.error?.message ?? kind;
       expect(header, r.name).toEqual([
         cut(cefHeaderText(ecs.observer?.vendor ?? 'Sysdig'), 63).value,
         cut(cefHeaderText(ecs.observer?.product ?? 'Sysdig'), 63).value,
