@@ -114,6 +114,13 @@ const SPEC: string[] = [
   "user.id                                       keyword    1     user_id",
   "user.name                                     keyword    1     user",
   "user_agent.original                           keyword    1     http_user_agent",
+  // Falco alerts (map/falco_alert.ts)
+  "cloud.service.name                            keyword    1     -",
+  "http.response.status_code                     long       1     -",
+  "log.syslog.severity.code                      long       1     -",
+  "log.syslog.severity.name                      keyword    1     -",
+  "observer.hostname                             keyword    1     dvc",
+  "url.original                                  keyword    1     -",
 ];
 
 export class Field {

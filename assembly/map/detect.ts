@@ -3,6 +3,7 @@
 
 import { Tape, T_OBJ, T_ARR } from "../json/tape";
 import { KeyTable } from "../text/keytable";
+import { isFalcoAlert } from "./falco_detect";
 
 export const UNKNOWN: i32 = 0;
 export const RUNTIME_POLICY: i32 = 1;
@@ -12,6 +13,9 @@ export const AUDIT_COMMAND: i32 = 4;
 export const AUDIT_CONNECTION: i32 = 5;
 export const AUDIT_FILE: i32 = 6;
 export const AUDIT_KUBE_EXEC: i32 = 7;
+/** Falco's JSON alert or Falcosidekick's payload (numbered apart from the
+ *  Sysdig families so that families added alongside do not collide). */
+export const FALCO_ALERT: i32 = 64;
 
 // Top-level keys read by detection and by the family mappers.
 export const K_ID = 0;
@@ -97,6 +101,7 @@ export function detect(tape: Tape, root: i32): i32 {
   if (tape.stringEquals(type, "connection") || has(K_L4PROTOCOL) || has(K_CLIENT_IPV4) || has(K_SERVER_IPV4)) return AUDIT_CONNECTION;
   if (tape.stringEquals(type, "fileaccess") || has(K_FILENAME) || has(K_PERMISSIONS)) return AUDIT_FILE;
   if (tape.stringEquals(type, "command") || (has(K_CMDLINE) && has(K_COMM))) return AUDIT_COMMAND;
+  if (isFalcoAlert(tape, root)) return FALCO_ALERT;
   return UNKNOWN;
 }
 
@@ -109,6 +114,7 @@ export function familyDataset(family: i32): string {
     case AUDIT_CONNECTION:
     case AUDIT_FILE:
     case AUDIT_KUBE_EXEC: return "sysdig.audit";
+    case FALCO_ALERT: return "falco.alert"; // the mapper sets falco.<source>
   }
   return "sysdig.unknown";
 }
@@ -123,6 +129,9 @@ export function familySourcetype(family: i32): string {
     case AUDIT_CONNECTION: return "sysdig:secure:audit:connection";
     case AUDIT_FILE: return "sysdig:secure:audit:file";
     case AUDIT_KUBE_EXEC: return "sysdig:secure:audit:kubernetes";
+    // One sourcetype for every Falco source: the JSON layout is the same, so
+    // one props.conf stanza parses them all; the source is event.source.
+    case FALCO_ALERT: return "falco:alert";
   }
   return "sysdig:normalizer:unrecognized";
 }

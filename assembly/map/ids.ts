@@ -87,6 +87,13 @@ export const USER_GROUP_NAME = field("user.group.name");
 export const USER_ID = field("user.id");
 export const USER_NAME = field("user.name");
 export const USER_AGENT = field("user_agent.original");
+// Falco alerts
+export const CLOUD_SERVICE_NAME = field("cloud.service.name");
+export const HTTP_RESPONSE_STATUS = field("http.response.status_code");
+export const LOG_SYSLOG_SEVERITY_CODE = field("log.syslog.severity.code");
+export const LOG_SYSLOG_SEVERITY_NAME = field("log.syslog.severity.name");
+export const OBSERVER_HOSTNAME = field("observer.hostname");
+export const URL_ORIGINAL = field("url.original");
 
 /** Ancestor fields by generation: [1] is the parent, [2] its parent, … */
 export const ANCESTOR_NAME: i32[] = [
