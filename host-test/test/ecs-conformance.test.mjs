@@ -15,7 +15,7 @@ const TS_RE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/;
 function leaves(obj, prefix = '', out = []) {
   for (const [k, v] of Object.entries(obj)) {
     const path = prefix ? `${prefix}.${k}` : k;
-    if (!prefix && k === 'sysdig') continue;
+    if (!prefix && (k === 'sysdig' || k === 'falco')) continue;
     if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
       if (Object.keys(v).length === 0) out.push([path, v]);
       else leaves(v, path, out);
