@@ -1,5 +1,6 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 import { loadFilter } from '../host.mjs';
 
 const require = createRequire(import.meta.url);
@@ -98,4 +99,21 @@ describe('ECS conformance of sysdig_to_ecs output', () => {
       expect(checkDoc(res.record)).toEqual([]);
     });
   }
+});
+
+describe('ECS conformance of Falco alerts (shared sample 08, 19 lines)', () => {
+  let filter;
+  beforeAll(async () => {
+    filter = await loadFilter();
+  });
+  const lines = readFileSync(new URL('../golden-ndjson/falco-08-elastic-test-log/input.ndjson', import.meta.url), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
+  lines.forEach((line, i) => {
+    it(`line ${i + 1} conforms to ECS 9.4.0`, () => {
+      const res = filter.call('sysdig_to_ecs', line, { tag: 'falco', sec: 1700000000, nsec: 0 });
+      expect(res.status, res.error).toBe('ok');
+      expect(checkDoc(res.record)).toEqual([]);
+    });
+  });
 });
