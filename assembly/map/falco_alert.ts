@@ -4,7 +4,8 @@
 // only Falco sends follow (falco_plugin_fields.ts).
 //
 //   time           → @timestamp, digit for digit (and the Splunk time)
-//   uuid           → event.id (Falcosidekick); else a hash of the payload
+//   uuid           → event.id (Falcosidekick); else a hash of the payload's
+//                    content (falco_id.ts)
 //   priority       → event.severity, log.level, log.syslog.severity.*
 //   rule           → rule.name
 //   output         → message (Falco's `message` when output is switched off)
@@ -26,6 +27,7 @@ import { severityLabel } from "./severity";
 import { mapFalcoFields } from "./falco";
 import { mapFalcoPluginFields } from "./falco_plugin_fields";
 import { eventTime, setTags, deriveFields } from "./common";
+import { writeCanonicalHashHex } from "./falco_id";
 import * as F from "./ids";
 
 /** Longest source name used as a dataset suffix. */
@@ -39,7 +41,11 @@ export function mapFalcoAlert(doc: Doc): void {
   doc.setConst(F.EVENT_MODULE, "falco");
   doc.setConst(F.OBSERVER_VENDOR, "Falcosecurity");
   doc.setConst(F.OBSERVER_PRODUCT, "Falco");
-  doc.setToken(F.EVENT_ID, k(FK_UUID));
+  if (!doc.setToken(F.EVENT_ID, k(FK_UUID))) {
+    const s = doc.beginText();
+    writeCanonicalHashHex(doc.text, tape, 0);
+    doc.setText(F.EVENT_ID, s);
+  }
 
   if (readRfc3339(tape, k(FK_TIME), eventTime)) {
     const s = doc.beginText();

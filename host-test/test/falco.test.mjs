@@ -209,6 +209,20 @@ describe('event.id', () => {
     expect(splunk(s01).record.fields.id).toBe(a);
     expect(ecs(s01.replace('kubecon', 'kubecom')).record.event.id).not.toBe(a);
   });
+  it('hashes the content, not the spelling: Fluent Bit re-encodes records before the filter', () => {
+    const a = ecs(s01).record.event.id;
+    // Minified (as Fluent Bit writes it), with "/" and letters escaped, with an escaped key.
+    const respelled = s01
+      .replace(', "output_fields": {', ',"output_fields":{')
+      .replace('"docker.io/library/alpine"', '"docker.io\\/library\\/alpine"')
+      .replace('"kubecon"', '"\\u006bubecon"')
+      .replace('"proc.name"', '"proc\\u002ename"');
+    expect(respelled).not.toBe(s01);
+    expect(ecs(respelled).record.event.id).toBe(a);
+    // Structure counts: the same strings nested otherwise are another alert.
+    expect(ecs(s01.replace('"tags":["container","mitre_execution","shell"]', '"tags":[["container"],"mitre_execution","shell"]')).record.event.id).not.toBe(a);
+    expect(ecs(s01.replace('"proc.tty":34816', '"proc.tty":"34816"')).record.event.id).not.toBe(a);
+  });
 });
 
 describe('output_fields', () => {
