@@ -4,8 +4,8 @@
 //               string (a number would be rounded to a double in Fluent Bit)
 //   host        host.name, when the event names one, else observer.hostname
 //   source      the Fluent Bit tag the record came in with
-//   sourcetype  sysdig:<product>:<family>
-//   event       the Sysdig payload as it was sent
+//   sourcetype  sysdig:<product>:<family>, or falco:alert
+//   event       the Sysdig payload (or Falco alert) as it was sent
 //   fields      indexed fields under their CIM names (strings only)
 
 import { ByteBuf } from "../io/buffers";
