@@ -6,6 +6,7 @@
 import { Doc } from "../ecs/doc";
 import { Tape, T_ARR, T_STR } from "../json/tape";
 import { KeyTable } from "../text/keytable";
+import { addStrings } from "./common";
 import * as F from "./ids";
 
 const KEYS = new KeyTable([
@@ -14,11 +15,13 @@ const KEYS = new KeyTable([
   "ka.verb", "ka.useragent", "ka.sourceips", "ka.uri", "ka.response.code",
   "ka.uri.param[command]", "ka.uri.param[container]",
   "ct.user", "ct.srcip", "ct.useragent", "ct.region", "ct.user.accountid", "ct.name", "ct.src",
+  "container.image.digest",
 ]);
 const EVT_TYPE = 0;
 const KA_USER = 1, KA_NAMESPACE = 2, KA_NAME = 3, KA_RESOURCE = 4, KA_SUBRESOURCE = 5, KA_VERB = 6,
   KA_USERAGENT = 7, KA_SOURCEIPS = 8, KA_URI = 9, KA_RESPONSE_CODE = 10, KA_COMMAND = 11, KA_CONTAINER = 12;
 const CT_USER = 13, CT_SRCIP = 14, CT_USERAGENT = 15, CT_REGION = 16, CT_ACCOUNT = 17, CT_NAME = 18, CT_SRC = 19;
+const IMAGE_DIGEST = 20;
 const FIRST_KA = KA_USER, LAST_KA = KA_CONTAINER, FIRST_CT = CT_USER, LAST_CT = CT_SRC;
 
 const found = KEYS.newFound();
@@ -71,6 +74,10 @@ export function mapFalcoPluginFields(doc: Doc, outputFields: i32): void {
 
   // The system call (execve, openat, …).
   doc.setToken(F.EVENT_ACTION, v(EVT_TYPE));
+
+  // A digest list (the shared mapper takes only a single string).
+  const digest = v(IMAGE_DIGEST);
+  if (digest >= 0 && tape.kind(digest) == T_ARR) addStrings(doc, F.CONTAINER_IMAGE_HASH, digest);
 }
 
 /** `ka.sourceips` is a list: Falco writes it as a JSON array of addresses

@@ -234,7 +234,10 @@ describe('output_fields', () => {
     expect(of.container_image).toBe('falcosecurity/event-generator:0.10.0');
     expect(of.container_image_tag).toBe('0.10.0');
     expect(of.evt_time_iso8601).toBe(1715108066271403849n);
-    expect(doc.container.image).toEqual({ name: 'falcosecurity/event-generator', tag: ['0.10.0'] });
+    expect(doc.container.image).toEqual({
+      name: 'falcosecurity/event-generator', tag: ['0.10.0'],
+      hash: { all: ['sha256:d977378f890d445c15e51795296e4e5062f109ce6da83e0a355fc4ad8699d27'] },
+    });
     const withNull = parseExact(ecs(s01.replace('"proc.tty":34816', '"proc.tty":null,"proc.aname[7]":null')).output);
     expect(withNull.falco.output_fields.proc_tty).toBeNull();
     expect(withNull.falco.output_fields.proc_aname_7).toBeNull();
