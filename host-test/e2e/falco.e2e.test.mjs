@@ -12,7 +12,8 @@
 //   - Falco's file_output: lines appended to a file, read by tail, with
 //     restarts of Fluent Bit (SIGTERM, SIGKILL) between writes.
 // Fault cases: refused credentials, receivers answering 429/503, receivers
-// down, restarts, a missing CA (Fluent Bit must not start).
+// down, a lost Elasticsearch answer (the resend has the same _id), restarts,
+// a missing CA (Fluent Bit must not start).
 // Everything runs with the .wasm and the .aot module. Skipped, with the
 // reason, without fluent-bit, flb-wamrc (.aot only) or openssl.
 
@@ -353,6 +354,27 @@ for (const variant of variants) {
     }
 
     falcoCase(
+      'an Elasticsearch answer lost after the bulk was stored: the resend has the same _id (content hash, uuid)',
+      async (rig) => {
+        await startRig(rig);
+        rig.esProxy.loseAnswersAfterStoring(1);
+        const sent = [...falcoAlerts.slice(0, 5), ...sidekickPayloads().slice(0, 2)];
+        for (const shape of sent.slice(0, 5)) writeAsFalco(rig, shape);
+        for (const shape of sent.slice(5)) expect((await postAsSidekick(rig, shape)).status).toBe(200);
+        await rig.waitForDelivery(sent);
+        await waitFor(() => rig.esRecords().length > new Set(rig.esRecords().map(esKeyOf)).size, {
+          describe: () => `the retried bulk request to arrive (have ${rig.esRecords().length})`,
+        });
+        await sleep(1500);
+        const es = tally(rig.esRecords(), esKeyOf, sent);
+        expect(es.replayed).toBeGreaterThan(0);
+        expect(es.duplicated).toBe(0);
+        return sent;
+      },
+      { allowedErrors: /\[output:es:es\.\d+\] HTTP status=503/ },
+    );
+
+    falcoCase(
       'all three paths at once while the receivers answer 429/503, go down, and Fluent Bit is killed',
       async (rig) => {
         await startRig(rig);
@@ -386,7 +408,7 @@ for (const variant of variants) {
 afterAll(() => {
   if (report.length === 0) return;
   const row = (r) =>
-    `${r.variant} | ${r.case} | ${['es', 'hec'].map((d) => `${r[d].sent}/${r[d].received}/${r[d].duplicated}/${r[d].lost} (${r[d].deliveries} deliveries)`).join(' | ')}`;
+    `${r.variant} | ${r.case} | ${['es', 'hec'].map((d) => `${r[d].sent}/${r[d].received}/${r[d].duplicated}/${r[d].lost} (${r[d].deliveries} deliveries${d === 'es' ? `, ${r[d].replayed} same-_id replays` : ''})`).join(' | ')}`;
   console.log(`\n${version}\nvariant | case | Elasticsearch sent/received/duplicated/lost | Splunk HEC sent/received/duplicated/lost\n${report.map(row).join('\n')}\n`);
   const outDir = join(REPO_ROOT, 'build');
   mkdirSync(outDir, { recursive: true });
