@@ -55,7 +55,11 @@ import {
 } from './rig.mjs';
 
 export const FALCO_CONFIG = join(REPO_ROOT, 'fluent-bit', 'sysdig-and-falco-to-elasticsearch-and-splunk.yaml');
+export const FALCO_FILE_TWO_WEBHOOKS_CONFIG = join(
+  REPO_ROOT, 'fluent-bit', 'sysdig-two-webhooks-and-falco-file-to-elasticsearch-and-splunk.yaml',
+);
 const LAYOUT = { config: FALCO_CONFIG, twoWebhooks: false };
+const FILE_TWO_WEBHOOKS_LAYOUT = { config: FALCO_FILE_TWO_WEBHOOKS_CONFIG, twoWebhooks: true };
 
 const fluentBit = findFluentBit();
 const openssl = hasOpenssl();
@@ -167,8 +171,9 @@ for (const variant of variants) {
 
     // A rig on the shipped Falco config, with the Falco listener on its own
     // port and Falco's output file in the rig's directory.
-    const falcoRig = async (label, { env = {} } = {}) => {
-      const rig = new Rig({ fluentBit, modulePath, layout: LAYOUT, label: `falco-${variant.name}-${label}` });
+    const falcoRig = async (label, { env = {}, layout = LAYOUT } = {}) => {
+      const rig = new Rig({ fluentBit, modulePath, layout, label: `falco-${variant.name}-${label}` });
+      rig.hasFalcoListener = layout === LAYOUT;
       rig.falcoPort = await freePort();
       rig.falcoFile = join(rig.dir, 'falco', 'events.json');
       mkdirSync(join(rig.dir, 'falco'), { recursive: true });
@@ -180,6 +185,8 @@ for (const variant of variants) {
         FALCO_HTTP_OUTPUT_TLS_CA_FILE: pki.caFile,
         FALCO_FILE_OUTPUT_PATH: rig.falcoFile,
         FALCO_FILE_OUTPUT_DB: join(rig.dir, 'falco-file-output.db'),
+        FALCO_FILE_OUTPUT_DB_ES: join(rig.dir, 'falco-file-output-es.db'),
+        FALCO_FILE_OUTPUT_DB_SPLUNK: join(rig.dir, 'falco-file-output-splunk.db'),
         ...env,
       };
       return rig;
@@ -188,8 +195,8 @@ for (const variant of variants) {
       await rig.start({ env: rig.falcoEnv });
       await waitForFalcoListener(rig);
     };
-    const waitForFalcoListener = (rig) =>
-      waitFor(() => listenerReady(rig.falcoPort, { ca: pki.ca, ...pki.client }), { limitMs: 30000, describe: () => `Falco listener on ${rig.falcoPort}` });
+    const waitForFalcoListener = async (rig) =>
+      rig.hasFalcoListener && waitFor(() => listenerReady(rig.falcoPort, { ca: pki.ca, ...pki.client }), { limitMs: 30000, describe: () => `Falco listener on ${rig.falcoPort}` });
     const restart = async (rig, signal) => {
       await rig.pipeline.stop(signal);
       await rig.startPipeline();
@@ -202,10 +209,10 @@ for (const variant of variants) {
       post(rig.ports.webhook, WEBHOOK_PATH, shape.text, headers);
     const writeAsFalco = (rig, shape) => appendFileSync(rig.falcoFile, asLine(shape) + '\n');
 
-    const falcoCase = (title, body, { timeout = 180000, allowedErrors = null } = {}) => {
+    const falcoCase = (title, body, { timeout = 180000, allowedErrors = null, layout = LAYOUT } = {}) => {
       it(title, async (ctx) => {
         if (variant.skipReason) ctx.skip(variant.skipReason);
-        const rig = await falcoRig(title.replace(/\W+/g, '-').slice(0, 60));
+        const rig = await falcoRig(title.replace(/\W+/g, '-').slice(0, 60), { layout });
         let failed = true;
         try {
           const sent = await body(rig);
@@ -352,6 +359,29 @@ for (const variant of variants) {
         return falcoAlerts;
       });
     }
+
+    // The two-webhook layout's point: an outage of one destination never
+    // makes the other receive anything twice, even across a restart.
+    falcoCase(
+      '[two webhooks] Falco file_output → one tail per destination: restart (SIGKILL) while only Elasticsearch is down',
+      async (rig) => {
+        await startRig(rig);
+        await rig.esProxy.down();
+        const [first, second] = [falcoAlerts.slice(0, 10), falcoAlerts.slice(10)];
+        for (const shape of first) writeAsFalco(rig, shape);
+        await waitFor(() => rig.hecRecords().length >= first.length, {
+          describe: () => `Splunk to receive ${first.length} alerts (have ${rig.hecRecords().length})`,
+        });
+        await rig.waitForRetries({ outputs: ['es'] });
+        await restart(rig, 'SIGKILL');
+        for (const shape of second) writeAsFalco(rig, shape);
+        await rig.esProxy.up();
+        await rig.waitForDelivery(falcoAlerts);
+        await sleep(2000);
+        return falcoAlerts;
+      },
+      { layout: FILE_TWO_WEBHOOKS_LAYOUT },
+    );
 
     falcoCase(
       'an Elasticsearch answer lost after the bulk was stored: the resend has the same _id (content hash, uuid)',
