@@ -4,7 +4,8 @@
 // Falco and Falcosidekick send them, and must deliver each one, normalized
 // exactly as the host computes it (golden files where the shared samples have
 // them), to the Elasticsearch _bulk and Splunk HEC receivers of rig.mjs,
-// none lost and none twice:
+// none lost and none twice (the file path also through the two-webhook
+// variant, sysdig-two-webhooks-and-falco-file-to-elasticsearch-and-splunk.yaml):
 //   - Falco's http_output: one alert per HTTPS POST, with the client
 //     certificate of mutual TLS and no other credential;
 //   - Falcosidekick's webhook output: its payload (uuid, Go-style time) per
@@ -195,8 +196,13 @@ for (const variant of variants) {
       await rig.start({ env: rig.falcoEnv });
       await waitForFalcoListener(rig);
     };
-    const waitForFalcoListener = async (rig) =>
-      rig.hasFalcoListener && waitFor(() => listenerReady(rig.falcoPort, { ca: pki.ca, ...pki.client }), { limitMs: 30000, describe: () => `Falco listener on ${rig.falcoPort}` });
+    const waitForFalcoListener = async (rig) => {
+      if (!rig.hasFalcoListener) return;
+      await waitFor(() => listenerReady(rig.falcoPort, { ca: pki.ca, ...pki.client }), {
+        limitMs: 30000,
+        describe: () => `Falco listener on ${rig.falcoPort}`,
+      });
+    };
     const restart = async (rig, signal) => {
       await rig.pipeline.stop(signal);
       await rig.startPipeline();
