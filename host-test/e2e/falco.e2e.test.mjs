@@ -124,6 +124,11 @@ const SIDEKICK_HEADERS = {
 };
 const HANDSHAKE_ERRORS = /tls|handshake|certificate|ssl/i;
 const TRANSIENT_NETWORK_ERROR = /flb_http_client\.c:\d+ errno=(32|104)\] (Broken pipe|Connection reset by peer)/;
+// A SIGKILL can land while Fluent Bit is creating a tail chunk file (seen
+// once in this suite, 30 ms after the lines were read). The next start logs
+// the unreadable chunk and drops it; tail's offset had not moved past those
+// lines, so they were read again. The lost/duplicated counts stay the check.
+const KILLED_EMPTY_TAIL_CHUNK = /\[storage backlog\] could not retrieve chunk tag from tail\.\d+\//;
 
 /** Whether the listener completes a mutual TLS handshake (a bare TCP probe
  *  would make Fluent Bit log a TLS error). */
@@ -363,7 +368,7 @@ for (const variant of variants) {
         // Give a repeated line every chance to show up before counting.
         await sleep(2000);
         return falcoAlerts;
-      });
+      }, { allowedErrors: signal === 'SIGKILL' ? KILLED_EMPTY_TAIL_CHUNK : null });
     }
 
     // The two-webhook layout's point: an outage of one destination never
@@ -386,7 +391,7 @@ for (const variant of variants) {
         await sleep(2000);
         return falcoAlerts;
       },
-      { layout: FILE_TWO_WEBHOOKS_LAYOUT },
+      { layout: FILE_TWO_WEBHOOKS_LAYOUT, allowedErrors: KILLED_EMPTY_TAIL_CHUNK },
     );
 
     falcoCase(
@@ -436,7 +441,11 @@ for (const variant of variants) {
         await sleep(2000);
         return all;
       },
-      { allowedErrors: /\[output:es:es\.\d+\] HTTP status=(429|503)|\[output:splunk/ },
+      {
+        allowedErrors: new RegExp(
+          `\\[output:es:es\\.\\d+\\] HTTP status=(429|503)|\\[output:splunk|${KILLED_EMPTY_TAIL_CHUNK.source}`,
+        ),
+      },
     );
   });
 }
