@@ -20,7 +20,7 @@ import { writeCefRecord } from "./cef/write_cef";
 import { writeLeefRecord } from "./leef/write_leef";
 import { Instant, instantFromClock, writeRfc3339 } from "./text/time";
 import { writeMurmur3Hex } from "./text/hash";
-import { detect, familyDataset, familySourcetype, top, K_TIMESTAMP, UNKNOWN } from "./map/detect";
+import { detect, familyDataset, familySourcetype, top, K_TIMESTAMP, UNKNOWN, FALCO_ALERT } from "./map/detect";
 import { mapFamily } from "./map/families";
 import { eventTime, setEventTime } from "./map/common";
 import * as F from "./map/ids";
@@ -162,7 +162,8 @@ function normalizeEvent(target: i32, tape: Tape, tagPtr: usize, tagLen: i32): vo
   if (target == TARGET_ECS) {
     out.byte(0x7b);
     writeEcsFields(out, doc);
-    out.ascii(",\"sysdig\":");
+    // The payload is kept under its product's name.
+    out.ascii(family == FALCO_ALERT ? ",\"falco\":" : ",\"sysdig\":");
     out.bytes(payload.ptr, payload.len);
     out.byte(0x7d);
   } else if (target == TARGET_CEF) {

@@ -134,6 +134,10 @@ const SPEC: string[] = [
   "vulnerability.id                              keyword    n     cve",
   "vulnerability.scanner.vendor                  keyword    1     -",
   "vulnerability.severity                        keyword    1     -",
+  // Falco alerts (map/falco_alert.ts)
+  "log.syslog.severity.code                      long       1     -",
+  "log.syslog.severity.name                      keyword    1     -",
+  "observer.hostname                             keyword    1     dvc",
 ];
 
 export class Field {

@@ -4,6 +4,7 @@
 import { Tape, T_OBJ, T_ARR } from "../json/tape";
 import { KeyTable } from "../text/keytable";
 import { firstEntityHasPolicyEvents } from "./secure_notification";
+import { isFalcoAlert } from "./falco_detect";
 
 export const UNKNOWN: i32 = 0;
 export const RUNTIME_POLICY: i32 = 1;
@@ -18,6 +19,9 @@ export const BENCHMARK: i32 = 9;
 export const HOST_SCANNING: i32 = 10;
 export const SECURE_NOTIFICATION: i32 = 11;
 export const MONITOR_EVENT: i32 = 12;
+/** Falco's JSON alert or Falcosidekick's payload (numbered apart from the
+ *  Sysdig families so that families added alongside do not collide). */
+export const FALCO_ALERT: i32 = 64;
 
 // Top-level keys read by detection and by the family mappers.
 export const K_ID = 0;
@@ -127,6 +131,7 @@ export function detect(tape: Tape, root: i32): i32 {
   if (tape.stringEquals(type, "connection") || has(K_L4PROTOCOL) || has(K_CLIENT_IPV4) || has(K_SERVER_IPV4)) return AUDIT_CONNECTION;
   if (tape.stringEquals(type, "fileaccess") || has(K_FILENAME) || has(K_PERMISSIONS)) return AUDIT_FILE;
   if (tape.stringEquals(type, "command") || (has(K_CMDLINE) && has(K_COMM))) return AUDIT_COMMAND;
+  if (isFalcoAlert(tape, root)) return FALCO_ALERT;
   return UNKNOWN;
 }
 
@@ -144,6 +149,7 @@ export function familyDataset(family: i32): string {
     case HOST_SCANNING: return "sysdig.host_scanning";
     case SECURE_NOTIFICATION: return "sysdig.secure_notification";
     case MONITOR_EVENT: return "sysdig.monitor_event";
+    case FALCO_ALERT: return "falco.alert"; // the mapper sets falco.<source>
   }
   return "sysdig.unknown";
 }
@@ -163,6 +169,9 @@ export function familySourcetype(family: i32): string {
     case HOST_SCANNING: return "sysdig:secure:hostscanning";
     case SECURE_NOTIFICATION: return "sysdig:secure:notification";
     case MONITOR_EVENT: return "sysdig:monitor:event";
+    // One sourcetype for every Falco source: the JSON layout is the same, so
+    // one props.conf stanza parses them all; the source is event.source.
+    case FALCO_ALERT: return "falco:alert";
   }
   return "sysdig:normalizer:unrecognized";
 }

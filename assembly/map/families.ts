@@ -18,6 +18,8 @@ import {
   K_DIRECTORY, K_FILENAME, K_PERMISSIONS, K_SOURCE, K_DNS_DOMAINS,
 } from "./detect";
 import { mapFalcoFields, mapLabels } from "./falco";
+import { FALCO_ALERT } from "./detect";
+import { mapFalcoAlert } from "./falco_alert";
 import { decodeStringToken } from "../json/escape";
 import { setEventTime, setDate, setSeverity, setTags, setMac, addStrings, deriveFields } from "./common";
 import * as F from "./ids";
@@ -89,6 +91,7 @@ export function mapFamily(doc: Doc, family: i32): bool {
     case HOST_SCANNING: mapHostScanning(doc); return true;
     case SECURE_NOTIFICATION: doc.setConst(F.OBSERVER_PRODUCT, "Sysdig Secure"); mapMonitorAlert(doc); return true;
     case MONITOR_EVENT: mapMonitorEvent(doc); return true;
+    case FALCO_ALERT: mapFalcoAlert(doc); return true;
   }
   return false;
 }

@@ -106,6 +106,10 @@ export const URL_QUERY = field("url.query");
 export const VULNERABILITY_ID = field("vulnerability.id");
 export const VULNERABILITY_SCANNER_VENDOR = field("vulnerability.scanner.vendor");
 export const VULNERABILITY_SEVERITY = field("vulnerability.severity");
+// Falco alerts
+export const LOG_SYSLOG_SEVERITY_CODE = field("log.syslog.severity.code");
+export const LOG_SYSLOG_SEVERITY_NAME = field("log.syslog.severity.name");
+export const OBSERVER_HOSTNAME = field("observer.hostname");
 
 /** Ancestor fields by generation: [1] is the parent, [2] its parent, … */
 export const ANCESTOR_NAME: i32[] = [

@@ -2,10 +2,10 @@
 // splunk output's `splunk_send_raw on`:
 //   time        epoch seconds with every sub-second digit of the event, as a
 //               string (a number would be rounded to a double in Fluent Bit)
-//   host        host.name, when the event names one
+//   host        host.name, when the event names one, else observer.hostname
 //   source      the Fluent Bit tag the record came in with
-//   sourcetype  sysdig:<product>:<family>
-//   event       the Sysdig payload as it was sent
+//   sourcetype  sysdig:<product>:<family>, or falco:alert
+//   event       the Sysdig payload (or Falco alert) as it was sent
 //   fields      indexed fields under their CIM names (strings only)
 
 import { ByteBuf } from "../io/buffers";
@@ -23,7 +23,9 @@ export function writeHecEnvelope(
   out.ascii("{\"time\":\"");
   writeEpochSeconds(out, time);
   out.byte(0x22);
-  const host = doc.first(F.HOST_NAME);
+  // Falco's plugin events name no host, only the Falco that saw them.
+  let host = doc.first(F.HOST_NAME);
+  if (host < 0) host = doc.first(F.OBSERVER_HOSTNAME);
   if (host >= 0) {
     out.ascii(",\"host\":");
     writeNode(out, doc, host, 0, true);

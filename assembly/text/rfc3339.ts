@@ -2,12 +2,11 @@
 // `timestampRFC3339Nano` (Go's RFC3339Nano layout: trailing zeros of the
 // fraction dropped) is a string all the way from Sysdig's backend, so no
 // float conversion can have rounded it, unlike the integer `timestamp`.
+// Falco writes the same layout (nine digits), Falcosidekick Go's (trailing
+// zeros dropped): the fraction is kept as exactly the digits sent.
 
 import { Tape, T_STR, F_ESCAPED } from "../json/tape";
-import { Instant } from "./time";
-
-/** Largest seconds value written: 9999-12-31T23:59:59Z. */
-const MAX_SECONDS: i64 = 253402300799;
+import { Instant, withinDateNanos } from "./time";
 
 @inline function digit(tape: Tape, p: i32): i32 {
   const c = tape.byteAt(p);
@@ -89,10 +88,10 @@ export function readRfc3339(tape: Tape, tok: i32, into: Instant): bool {
   } else return false;
   if (p != end) return false;
   const seconds = daysFromCivil(<i64>year, month, day) * 86400 + <i64>(hour * 3600 + minute * 60 + second) - offset;
-  if (seconds < 0 || seconds > MAX_SECONDS) return false;
   into.seconds = seconds;
   into.fracPtr = tape.ptr(fracStart);
   into.fracLen = fracLen;
+  if (!withinDateNanos(into)) return false;
   into.valid = true;
   return true;
 }

@@ -28,6 +28,13 @@ export class Instant {
 const MAX_SECONDS: i64 = 9223372036;
 const MAX_NANOS_AT_MAX_SECONDS: i64 = 854775807;
 
+/** True when `t` (seconds and fraction set) is inside date_nanos' range;
+ *  every reader of event times checks it. */
+export function withinDateNanos(t: Instant): bool {
+  if (t.seconds < 0 || t.seconds > MAX_SECONDS) return false;
+  return t.seconds < MAX_SECONDS || t.nanos - MAX_SECONDS * 1000000000 <= MAX_NANOS_AT_MAX_SECONDS;
+}
+
 @inline function isDigit(c: i32): bool { return c >= 0x30 && c <= 0x39; }
 
 /** Reads an epoch clock value from a number token or a string of digits.
@@ -74,11 +81,10 @@ export function readInstant(tape: Tape, tok: i32, into: Instant): bool {
   }
   let seconds: i64 = 0;
   for (let i = 0; i < secDigits; i++) seconds = seconds * 10 + <i64>(tape.byteAt(intStart + i) - 0x30);
-  if (seconds > MAX_SECONDS) return false;
   into.seconds = seconds;
   into.fracPtr = tape.ptr(fracStart);
   into.fracLen = fracLen;
-  if (seconds == MAX_SECONDS && into.nanos - MAX_SECONDS * 1000000000 > MAX_NANOS_AT_MAX_SECONDS) return false;
+  if (!withinDateNanos(into)) return false;
   into.valid = true;
   return true;
 }

@@ -14,7 +14,7 @@ export const CUSTOM_COMPONENT = 'sysdig@custom';
 
 /** Payload roots: the whole event as sent, kept under one `flattened` field
  *  each (see elasticsearch/README.md for why). */
-export const PAYLOAD_ROOTS = ['sysdig'];
+export const PAYLOAD_ROOTS = ['sysdig', 'falco'];
 
 /** Fields the shipper adds, not the filter: the es output's `time_key`
  *  (fluent-bit/*.yaml set it to event.ingested with nanoseconds). */

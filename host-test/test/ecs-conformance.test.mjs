@@ -1,5 +1,6 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 import { loadFilter } from '../host.mjs';
 
 const require = createRequire(import.meta.url);
@@ -18,7 +19,7 @@ const TS_RE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/;
 function leaves(obj, prefix = '', out = []) {
   for (const [k, v] of Object.entries(obj)) {
     const path = prefix ? `${prefix}.${k}` : k;
-    if (!prefix && k === 'sysdig') continue;
+    if (!prefix && (k === 'sysdig' || k === 'falco')) continue;
     if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
       if (Object.keys(v).length === 0) out.push([path, v]);
       else leaves(v, path, out);
@@ -101,4 +102,21 @@ describe('ECS conformance of sysdig_to_ecs output', () => {
       expect(checkDoc(res.record)).toEqual([]);
     });
   }
+});
+
+describe('ECS conformance of Falco alerts (shared sample 08, 19 lines)', () => {
+  let filter;
+  beforeAll(async () => {
+    filter = await loadFilter();
+  });
+  const lines = readFileSync(new URL('../golden-ndjson/falco-08-elastic-test-log/input.ndjson', import.meta.url), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
+  lines.forEach((line, i) => {
+    it(`line ${i + 1} conforms to ECS 9.4.0`, () => {
+      const res = filter.call('sysdig_to_ecs', line, { tag: 'falco', sec: 1700000000, nsec: 0 });
+      expect(res.status, res.error).toBe('ok');
+      expect(checkDoc(res.record)).toEqual([]);
+    });
+  });
 });

@@ -3,7 +3,7 @@
 //   - input that is not a JSON object (or does not parse) must come back whole:
 //     ECS in event.original, Splunk as the event string;
 //   - otherwise every scalar of the input must appear in the payload
-//     (ECS `sysdig`, Splunk `event`) or, where the filter says it dropped
+//     (ECS `sysdig` or `falco`, Splunk `event`) or, where the filter says it dropped
 //     values (duplicate keys), the exact input must be in event.original.
 // Scalars are compared as they are written: strings by value (lone
 // surrogates as U+FFFD, as the filter must repair them), numbers by their
@@ -248,7 +248,9 @@ export function expectKeepsInput(inputText, result, target) {
     return;
   }
   const redactedKeys = redactedKeysOf(statement);
-  const payload = memberText(result.output, target === 'ecs' ? 'sysdig' : 'event');
+  // ECS keeps the payload under its product's name: falco for Falco alerts.
+  const ecsMember = doc.falco !== undefined ? 'falco' : 'sysdig';
+  const payload = memberText(result.output, target === 'ecs' ? ecsMember : 'event');
   expect(payload, 'no payload in the output').toBeDefined();
   const have = payloadScalars(payload);
   const missing = [];

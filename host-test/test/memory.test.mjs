@@ -6,7 +6,7 @@
 
 import { beforeAll, expect, test } from 'vitest';
 import { loadFilter } from '../host.mjs';
-import { samples } from './samples.mjs';
+import { falcoSample as falco, samples } from './samples.mjs';
 
 const FNS = ['sysdig_to_ecs', 'sysdig_to_splunk', 'sysdig_to_cef', 'sysdig_to_leef'];
 const OPTS = { tag: 'sysdig', sec: 1700000000, nsec: 500000000 };
@@ -24,6 +24,10 @@ const malformed = [
   runtime.replace(/}\s*$/, `,"deep":${'['.repeat(2000)}${']'.repeat(2000)}}`),
   `{"a":${'{"a":'.repeat(500)}`, // unbalanced
   '', 'null', '[1,2,3]', 'not json at all', '{"log":"{\\"content\\":{}}"}', Buffer.from([0xef, 0xbb, 0xbf, 0x7b, 0x7d]),
+  // Falco alerts with a broken time, an unknown priority, a wrong-typed output_fields
+  falco.replace(/"time":"[^"]*"/, '"time":"2023-02-30T25:61:61.1234567890123Z"'),
+  falco.replace('"priority":"Critical"', '"priority":"Sev1"'),
+  falco.replace(/"output_fields":\s*\{[^}]*\}/, '"output_fields":[null,{"a":1}]'),
 ];
 
 let filter;
