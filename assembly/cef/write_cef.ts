@@ -13,38 +13,28 @@
 
 import { ByteBuf } from "../io/buffers";
 import { Doc } from "../ecs/doc";
-import { appendValue, ESC_CEF_HEADER, ESC_CEF_EXT } from "../siem/text";
+import { ESC_CEF_HEADER, ESC_CEF_EXT } from "../siem/text";
 import { beginPairs, writePairs, writeTextPair, cutNote, trimPairs } from "../siem/pairs";
-import { writeSyslogRecord, sysdigSeverity, firstValue } from "../siem/record";
+import { writeSyslogRecord, sysdigSeverity } from "../siem/record";
 import { cefSeverity, syslogSeverity } from "../siem/severity";
 import { DEVICE_VERSION } from "../siem/version";
+import { writeHeaderField, trimHeader, NO_FIELDS } from "../siem/header";
 import { CEF_KEYS, CEF_CUT_KEY, CEF_CUT_LABEL, CEF_VENDOR, CEF_PRODUCT, CEF_NAME } from "./keys";
 
 const line = new ByteBuf();
-const text = new ByteBuf();
 const notice = new ByteBuf();
-
-function headerField(fields: i32[], fallback: string, limit: i32, doc: Doc): void {
-  text.reset();
-  if (!firstValue(doc, fields, text)) text.ascii(fallback);
-  appendValue(line, text.ptr, text.len, limit, ESC_CEF_HEADER);
-  line.byte(0x7c);
-}
 
 export function writeCefRecord(out: ByteBuf, doc: Doc, kind: string): void {
   line.trim();
-  text.trim();
+  trimHeader();
   const sev = sysdigSeverity(doc);
   line.ascii("CEF:1|");
-  headerField(CEF_VENDOR, "Sysdig", 63, doc);
-  headerField(CEF_PRODUCT, "Sysdig", 63, doc);
+  writeHeaderField(line, doc, CEF_VENDOR, "Sysdig", 63, ESC_CEF_HEADER);
+  writeHeaderField(line, doc, CEF_PRODUCT, "Sysdig", 63, ESC_CEF_HEADER);
   line.ascii(DEVICE_VERSION);
   line.byte(0x7c);
-  text.reset();
-  text.ascii(kind);
-  appendValue(line, text.ptr, text.len, 1023, ESC_CEF_HEADER);
-  line.byte(0x7c);
-  headerField(CEF_NAME, kind, 512, doc);
+  writeHeaderField(line, doc, NO_FIELDS, kind, 1023, ESC_CEF_HEADER);
+  writeHeaderField(line, doc, CEF_NAME, kind, 512, ESC_CEF_HEADER);
   line.int(cefSeverity(sev));
   line.byte(0x7c);
   beginPairs();

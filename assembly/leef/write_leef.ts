@@ -15,12 +15,13 @@
 
 import { ByteBuf } from "../io/buffers";
 import { Doc } from "../ecs/doc";
-import { appendValue, ESC_LEEF_HEADER, ESC_LEEF_VALUE } from "../siem/text";
+import { ESC_LEEF_HEADER, ESC_LEEF_VALUE } from "../siem/text";
 import { beginPairs, writePairs, writeRawPair, writeTextPair, cutNote, trimPairs } from "../siem/pairs";
-import { writeSyslogRecord, sysdigSeverity, firstValue } from "../siem/record";
+import { writeSyslogRecord, sysdigSeverity } from "../siem/record";
 import { leefSeverity, syslogSeverity } from "../siem/severity";
 import { isIp } from "../text/net";
 import { DEVICE_VERSION } from "../siem/version";
+import { writeHeaderField, trimHeader, NO_FIELDS } from "../siem/header";
 import { LEEF_KEYS, LEEF_CUT_KEY, LEEF_VENDOR, LEEF_PRODUCT, LEEF_IDENT_SRC, LEEF_IDENT_USER } from "./keys";
 
 const TAB: i32 = 0x09;
@@ -28,26 +29,18 @@ const line = new ByteBuf();
 const text = new ByteBuf();
 const notice = new ByteBuf();
 
-function headerField(fields: i32[], fallback: string, limit: i32, doc: Doc): void {
-  text.reset();
-  if (!firstValue(doc, fields, text)) text.ascii(fallback);
-  appendValue(line, text.ptr, text.len, limit, ESC_LEEF_HEADER);
-  line.byte(0x7c);
-}
-
 export function writeLeefRecord(out: ByteBuf, doc: Doc, kind: string): void {
   line.trim();
   text.trim();
+  trimHeader();
   const sev = sysdigSeverity(doc);
   line.ascii("LEEF:2.0|");
-  headerField(LEEF_VENDOR, "Sysdig", 255, doc);
-  headerField(LEEF_PRODUCT, "Sysdig", 255, doc);
+  writeHeaderField(line, doc, LEEF_VENDOR, "Sysdig", 255, ESC_LEEF_HEADER);
+  writeHeaderField(line, doc, LEEF_PRODUCT, "Sysdig", 255, ESC_LEEF_HEADER);
   line.ascii(DEVICE_VERSION);
   line.byte(0x7c);
-  text.reset();
-  text.ascii(kind);
-  appendValue(line, text.ptr, text.len, 255, ESC_LEEF_HEADER);
-  line.ascii("|x09|");
+  writeHeaderField(line, doc, NO_FIELDS, kind, 255, ESC_LEEF_HEADER);
+  line.ascii("x09|");
   beginPairs();
   writePairs(line, doc, LEEF_KEYS, TAB, ESC_LEEF_VALUE, "");
   writeRawPair(line, TAB, "sev", leefSeverity(sev).toString());

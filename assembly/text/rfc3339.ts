@@ -6,7 +6,7 @@
 // zeros dropped): the fraction is kept as exactly the digits sent.
 
 import { Tape, T_STR, F_ESCAPED } from "../json/tape";
-import { Instant, withinDateNanos } from "./time";
+import { Instant, setInstant } from "./time";
 
 @inline function digit(tape: Tape, p: i32): i32 {
   const c = tape.byteAt(p);
@@ -88,10 +88,5 @@ export function readRfc3339(tape: Tape, tok: i32, into: Instant): bool {
   } else return false;
   if (p != end) return false;
   const seconds = daysFromCivil(<i64>year, month, day) * 86400 + <i64>(hour * 3600 + minute * 60 + second) - offset;
-  into.seconds = seconds;
-  into.fracPtr = tape.ptr(fracStart);
-  into.fracLen = fracLen;
-  if (!withinDateNanos(into)) return false;
-  into.valid = true;
-  return true;
+  return setInstant(into, seconds, tape.ptr(fracStart), fracLen);
 }

@@ -81,12 +81,17 @@ export function readInstant(tape: Tape, tok: i32, into: Instant): bool {
   }
   let seconds: i64 = 0;
   for (let i = 0; i < secDigits; i++) seconds = seconds * 10 + <i64>(tape.byteAt(intStart + i) - 0x30);
+  return setInstant(into, seconds, tape.ptr(fracStart), fracLen);
+}
+
+/** Sets `into` to `seconds` and the fraction digits at `fracPtr`; valid
+ *  (and true) only inside date_nanos' range. */
+export function setInstant(into: Instant, seconds: i64, fracPtr: usize, fracLen: i32): bool {
   into.seconds = seconds;
-  into.fracPtr = tape.ptr(fracStart);
+  into.fracPtr = fracPtr;
   into.fracLen = fracLen;
-  if (!withinDateNanos(into)) return false;
-  into.valid = true;
-  return true;
+  into.valid = withinDateNanos(into);
+  return into.valid;
 }
 
 /** Sets `into` from Fluent Bit's record time (u32 seconds and nanoseconds),

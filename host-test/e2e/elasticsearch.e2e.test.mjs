@@ -142,41 +142,34 @@ describe.skipIf(skipReason)(`Fluent Bit into a real Elasticsearch ${ES_VERSION} 
     }
   }, 240_000);
 
-  it('keeps what arrives while the node is down, and delivers it once when it is back', async () => {
+  /** Events sent while the node is down, optionally through a SIGKILL and
+   *  restart of Fluent Bit, then the node back: each delivered once. */
+  async function outage(name, { killFluentBit }) {
     const rig = await startRig();
     try {
       await node.stop();
       const shapes = freshShapes();
       expect((await rig.send(batchOf(shapes))).status).toBe(200);
       await rig.waitForRetries({ outputs: ['es'] });
+      if (killFluentBit) {
+        await rig.pipeline.stop('SIGKILL');
+        await rig.startPipeline();
+      }
       await node.start();
       await waitStored(rig, shapes);
       await sleep(3000); // any late resend would show up as a second delivery
-      await countAndCheck('node down, then back', shapes, rig);
+      await countAndCheck(name, shapes, rig);
     } finally {
       if (!node.child) await node.start();
       await rig.cleanup();
     }
-  }, 300_000);
+  }
 
-  it('keeps what arrives while the node is down through a SIGKILL of Fluent Bit', async () => {
-    const rig = await startRig();
-    try {
-      await node.stop();
-      const shapes = freshShapes();
-      expect((await rig.send(batchOf(shapes))).status).toBe(200);
-      await rig.waitForRetries({ outputs: ['es'] });
-      await rig.pipeline.stop('SIGKILL');
-      await rig.startPipeline();
-      await node.start();
-      await waitStored(rig, shapes);
-      await sleep(3000);
-      await countAndCheck('node down, Fluent Bit SIGKILLed and restarted, node back', shapes, rig);
-    } finally {
-      if (!node.child) await node.start();
-      await rig.cleanup();
-    }
-  }, 300_000);
+  it('keeps what arrives while the node is down, and delivers it once when it is back',
+    () => outage('node down, then back', { killFluentBit: false }), 300_000);
+
+  it('keeps what arrives while the node is down through a SIGKILL of Fluent Bit',
+    () => outage('node down, Fluent Bit SIGKILLed and restarted, node back', { killFluentBit: true }), 300_000);
 
   it('measures a replayed create: the node answers 409, Fluent Bit 5.1.1 retries the chunk, nothing is stored twice', async () => {
     const rig = await startRig({ ES_WRITE_OPERATION: 'create' });

@@ -98,7 +98,8 @@ function runUntil(configPath, count) {
 describe("Sysdig's own Splunk sourcetypes, as the operator guide sets them", () => {
   it('every shape comes out under its Sysdig sourcetype, time and event untouched', async (ctx) => {
     if (!fluentBit) ctx.skip(NO_FLUENT_BIT);
-    const shapes = [...SAMPLE_SHAPES, ...MORE_SHAPES];
+    // Sysdig's integration has no Falco sourcetype: Falco alerts keep falco:alert.
+    const shapes = [...SAMPLE_SHAPES, ...MORE_SHAPES].filter((name) => !name.startsWith('falco-'));
     const dir = makeTempDir('sysdig-sourcetypes-');
     try {
       const path = join(dir, 'fluent-bit.yaml');
