@@ -3,8 +3,8 @@
 // outside the repository, or installed there with cargo on first use (about
 // six minutes on two cores). Without cargo the caller skips, with the reason.
 
-import { execFileSync, spawn } from 'node:child_process';
-import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { accessSync, constants, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
@@ -59,8 +59,14 @@ export async function ensureVrl() {
   return { bin: cached };
 }
 
+/**
+ * The version cargo recorded for the cached install ("vrl 0.33.1"), or null
+ * for a CLI from VRL_BIN (the CLI has no --version).
+ */
 export function vrlVersion(bin) {
-  return execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim();
+  if (bin !== join(VRL_CACHE_ROOT, 'bin', 'vrl')) return null;
+  const installed = readFileSync(join(VRL_CACHE_ROOT, '.crates.toml'), 'utf8').match(/"vrl (\d+\.\d+\.\d+) /);
+  return installed ? `vrl ${installed[1]}` : null;
 }
 
 /**
@@ -71,15 +77,18 @@ export function vrlVersion(bin) {
  * @returns {{ outputs: string[], stderr: string }}
  */
 export function runVrl(bin, programPath, inputLines) {
-  const stdout = execFileSync(bin, ['-p', programPath], {
+  const run = spawnSync(bin, ['-p', programPath], {
     input: inputLines.map((l) => `${l}\n`).join(''),
     encoding: 'utf8',
     maxBuffer: 1 << 30,
-    stdio: ['pipe', 'pipe', 'pipe'],
   });
-  const outputs = stdout
+  if (run.status !== 0) throw new Error(`${bin} -p ${programPath} exited ${run.status}:\n${run.stderr}`);
+  const outputs = run.stdout
     .split('\n')
     .filter((line) => line !== '')
     .map((line) => JSON.parse(line));
-  return { outputs };
+  if (outputs.length !== inputLines.length) {
+    throw new Error(`${inputLines.length} inputs gave ${outputs.length} outputs; stderr:\n${run.stderr}`);
+  }
+  return { outputs, stderr: run.stderr };
 }

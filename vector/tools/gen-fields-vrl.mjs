@@ -33,9 +33,11 @@ export function renderFieldsVrl(rows = readFieldTable()) {
     '# GENERATED from assembly/ecs/fields.ts by vector/tools/gen-fields-vrl.mjs: do not edit.',
     '# Every output field: [type, holds a list, Splunk CIM name ("" when not indexed)].',
     '# apply.vrl checks each value against its type exactly as assembly/ecs/doc.ts does.',
-    'FIELDS = {',
+    '# compact(…, recursive: false) keeps the values and hides the literal\'s type from',
+    '# the compiler, which would otherwise carry it through every branch (init.vrl).',
+    'FIELDS = compact({',
     ...lines,
-    '}',
+    '}, recursive: false)',
     '',
   ].join('\n');
 }
