@@ -100,6 +100,18 @@ function hasKeyCollision(tree) {
   return false;
 }
 
+/** Whether the tree holds a [{key,value}] list anywhere. */
+function hasKvList(tree) {
+  const stack = [tree];
+  while (stack.length) {
+    const node = stack.pop();
+    if (node === null || typeof node !== 'object') continue;
+    if (isKvList(node)) return true;
+    stack.push(...(Array.isArray(node) ? node : Object.values(node)));
+  }
+  return false;
+}
+
 /** A JSON text with a lone UTF-16 surrogate escape (serde_json refuses it). */
 const LONE_SURROGATE = /\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}/;
 
@@ -121,10 +133,16 @@ export function inputDifferences(text) {
       }
     }
     if (LONE_SURROGATE.test(t)) found.add('lone surrogates');
-    if (maxDepth(t) >= 128) found.add('nesting of 128 and more');
+    const depth = maxDepth(t);
+    if (depth >= 128) found.add('nesting of 128 and more');
+    else if (depth > 64) found.add('nesting deeper than 64 (Splunk)');
     try {
       if (findDuplicateKeys(t).length > 0) found.add('duplicate keys');
-      if (hasKeyCollision(parseExact(t))) found.add('duplicate keys');
+      const tree = parseExact(t);
+      if (hasKeyCollision(tree)) found.add('duplicate keys');
+      // The module counts depth on its output, where a [{key,value}] list is
+      // one level less; VRL's parse_json stops on the input's depth.
+      if (depth > 16 && depth < 128 && hasKvList(tree)) found.add('key/value lists above depth 16');
     } catch {
       // not JSON: nothing more to find
     }
