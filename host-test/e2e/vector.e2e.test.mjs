@@ -14,7 +14,7 @@ import { FaultProxy, FluentBitProcess, REPO_ROOT, freePort, makeTempDir, post, r
 import { loadShape, uniqueCopy } from './rig.mjs';
 import { BulkReceiver, HecReceiver } from './vector-receivers.mjs';
 import { SAMPLE_SHAPES } from '../test/samples.mjs';
-import { CLOCK, comparableEnvelopes, md5Hex } from '../vector/parity.mjs';
+import { CLOCK, comparableEnvelopes, md5Hex, millisecondTime } from '../vector/parity.mjs';
 
 const VECTOR_CONFIG = join(REPO_ROOT, 'vector', 'vector.yaml');
 const VRL_DIR = join(REPO_ROOT, 'vector', 'vrl');
@@ -106,8 +106,10 @@ class VectorRig {
 
   async waitFor(esCount, hecCount, what) {
     await waitFor(() => this.es.items.length >= esCount && this.hec.events.length >= hecCount, {
-      limitMs: 180000,
-      describe: () => `${what}: ${this.es.items.length}/${esCount} bulk items, ${this.hec.events.length}/${hecCount} HEC events\n${this.vector.log.slice(-3000)}`,
+      limitMs: Number(process.env.VECTOR_E2E_WAIT_MS ?? 180000),
+      describe: () => `${what}: ${this.es.items.length}/${esCount} bulk items, ${this.hec.events.length}/${hecCount} HEC events; ` +
+        `proxy answers: es ${this.esProxy.requests.map((r) => `${r.method} ${r.path} ${r.status}`).join(', ')}; ` +
+        `hec ${this.hecProxy.requests.map((r) => `${r.method} ${r.path} ${r.status}`).join(', ')}\n${this.vector.log.slice(-3000)}`,
     });
   }
 
@@ -180,7 +182,9 @@ describe('vector/vector.yaml on a real Vector', () => {
       expect(withoutReceiveClock(item.source), shape.name).toEqual(withoutReceiveClock(ecs));
       const envelope = events.find((e) => e.sourcetype === splunk.sourcetype && e.fields.id === splunk.fields.id);
       expect(envelope, shape.name).toBeDefined();
-      const { wasm, vector } = comparableEnvelopes(splunk, { ...envelope, time: String(envelope.time) });
+      // The sink writes time as a JSON number of seconds with milliseconds.
+      expect(typeof envelope.time).toBe('number');
+      const { wasm, vector } = comparableEnvelopes(splunk, { ...envelope, time: millisecondTime(String(envelope.time)) });
       expect(vector, shape.name).toEqual(wasm);
       counts.push(shape.name);
     }

@@ -64,7 +64,7 @@ describe('vector/ configuration', () => {
     if (!VECTOR) ctx.skip(NO_VECTOR);
     const run = spawnSync(VECTOR, ['validate', '--no-environment', VECTOR_CONFIG], { env: ENV, cwd: REPO_ROOT, encoding: 'utf8' });
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
-  }, 120000);
+  }, 300000);
 
   it('vector test passes the unit tests in vector.tests.yaml', (ctx) => {
     if (!VECTOR) ctx.skip(NO_VECTOR);
@@ -74,5 +74,5 @@ describe('vector/ configuration', () => {
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
     expect(run.stdout + run.stderr).toMatch(/passed/);
     expect(execFileSync(VECTOR, ['--version'], { encoding: 'utf8' })).toMatch(/^vector 0\.56\.0/);
-  }, 120000);
+  }, 300000);
 });
