@@ -10,7 +10,7 @@ import { accessSync, constants, mkdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFilter, parseExact } from '../host.mjs';
-import { FaultProxy, FluentBitProcess, REPO_ROOT, freePort, makeTempDir, post, removeDir, waitFor } from './harness.mjs';
+import { FaultProxy, FluentBitProcess, REPO_ROOT, freePort, hasOpenssl, makeTempDir, makeTestPki, post, removeDir, waitFor } from './harness.mjs';
 import { loadShape, uniqueCopy } from './rig.mjs';
 import { BulkReceiver, HecReceiver } from './vector-receivers.mjs';
 import { SAMPLE_SHAPES } from '../test/samples.mjs';
@@ -49,7 +49,8 @@ class VectorRig {
     this.processes = [];
   }
 
-  async start({ webhookToken = WEBHOOK_TOKEN } = {}) {
+  async start({ webhookToken = WEBHOOK_TOKEN, env = {} } = {}) {
+    this.extraEnv = env;
     this.es = await new BulkReceiver().start();
     this.hec = await new HecReceiver(HEC_TOKEN).start();
     this.esProxy = new FaultProxy({ name: 'elasticsearch', port: await freePort(), upstreamPort: this.es.port });
@@ -79,7 +80,7 @@ class VectorRig {
       VECTOR_LOG: 'info',
     };
     if (this.webhookToken !== null) env.SYSDIG_WEBHOOK_TOKEN = this.webhookToken;
-    return env;
+    return { ...env, ...this.extraEnv };
   }
 
   async startVector() {
@@ -100,8 +101,8 @@ class VectorRig {
     await this.startVector();
   }
 
-  send(body, headers = AUTH) {
-    return post(this.webhookPort, WEBHOOK_PATH, body, headers);
+  send(body, headers = AUTH, tls = null) {
+    return post(this.webhookPort, WEBHOOK_PATH, body, headers, tls);
   }
 
   async waitFor(esCount, hecCount, what) {
@@ -307,3 +308,27 @@ describe('vector/vector.yaml without SYSDIG_WEBHOOK_TOKEN', () => {
   }, CASE_LIMIT_MS);
 });
 
+
+describe('vector/vector.yaml with TLS on the webhook', () => {
+  it('serves HTTPS with the given certificate and still delivers', async (ctx) => {
+    if (SKIP) ctx.skip(SKIP);
+    if (!hasOpenssl()) ctx.skip('no openssl to make a test certificate');
+    const pkiDir = makeTempDir('sysdig-vector-e2e-pki-');
+    const pki = makeTestPki(pkiDir);
+    const rig = await new VectorRig('tls').start({
+      env: { SYSDIG_WEBHOOK_TLS_ENABLED: 'true', SYSDIG_WEBHOOK_TLS_CRT_FILE: pki.serverCrt, SYSDIG_WEBHOOK_TLS_KEY_FILE: pki.serverKey },
+    });
+    try {
+      const copy = uniqueCopy('audit-net', 501);
+      expect((await rig.send(copy.text, AUTH, { ca: pki.ca })).status).toBe(200);
+      await rig.waitFor(1, 1, 'over TLS');
+      expect(rig.es.items[0].id).toBe(copy.ecs.event.id);
+      // Plain HTTP to the TLS port gets no 200: the connection fails or is refused.
+      const plain = await rig.send(copy.text, AUTH).catch(() => null);
+      expect(plain === null || plain.status >= 400).toBe(true);
+    } finally {
+      await rig.stop();
+      await removeDir(pkiDir);
+    }
+  }, CASE_LIMIT_MS);
+});

@@ -193,7 +193,7 @@ describe(`VRL port against the wasm module (vrl ${VRL_VERSION} CLI)`, () => {
       if (inputDifferences(result.text).length === 0) counts.withoutDocumentedCause++;
       const { equal, excused } = compare(result);
       if (equal) counts.equal++;
-      else for (const d of excused) byDifference[d] = (byDifference[d] ?? 0) + 1;
+      else for (const d of excused.filter((x) => x !== 'hash id' && x !== 'parse error wording')) byDifference[d] = (byDifference[d] ?? 0) + 1;
     }
     console.log(`fuzz parity: ${counts.compared} mutants × (ECS, Splunk): ${counts.equal} equal ` +
       `(all ${counts.withoutDocumentedCause} without a documented cause among them); the rest differ only as documented: ${JSON.stringify(byDifference)}`);
