@@ -25,18 +25,26 @@ export function readFieldTable(source = readFileSync(FIELDS_TS, 'utf8')) {
 }
 
 export function renderFieldsVrl(rows = readFieldTable()) {
-  const width = Math.max(...rows.map((r) => r.path.length)) + 3;
-  const lines = rows.map(
-    (r) => `  ${JSON.stringify(r.path).padEnd(width)}: [${JSON.stringify(r.type)}, ${r.isList}, ${JSON.stringify(r.cim)}],`,
-  );
+  const list = (name, pick) => [
+    `${name} = unique([`,
+    ...rows.filter(pick).map((r) => `  ${JSON.stringify(r.path)},`),
+    '])',
+  ];
+  const width = Math.max(...rows.filter((r) => r.cim).map((r) => r.path.length)) + 3;
   return [
     '# GENERATED from assembly/ecs/fields.ts by vector/tools/gen-fields-vrl.mjs: do not edit.',
-    '# Every output field: [type, holds a list, Splunk CIM name ("" when not indexed)].',
-    '# apply.vrl checks each value against its type exactly as assembly/ecs/doc.ts does.',
-    '# compact(…, recursive: false) keeps the values and hides the literal\'s type from',
-    '# the compiler, which would otherwise carry it through every branch (init.vrl).',
-    'FIELDS = compact({',
-    ...lines,
+    '# The field table as apply.vrl and to_splunk.vrl read it: the fields of each',
+    '# type other than keyword/text/date, the fields that hold a list, and the',
+    '# Splunk CIM name of each indexed field. Small separate lists, because VRL',
+    '# copies a value passed to a function: one big table looked up per field',
+    '# cost more than the rest of the mapping. unique()/compact() hide the',
+    '# literals\' types from the compiler (init.vrl).',
+    ...list('LONG_FIELDS', (r) => r.type === 'long'),
+    ...list('IP_FIELDS', (r) => r.type === 'ip'),
+    ...list('BOOLEAN_FIELDS', (r) => r.type === 'boolean'),
+    ...list('LIST_FIELDS', (r) => r.isList),
+    'CIM_NAMES = compact({',
+    ...rows.filter((r) => r.cim).map((r) => `  ${JSON.stringify(r.path).padEnd(width)}: ${JSON.stringify(r.cim)},`),
     '}, recursive: false)',
     '',
   ].join('\n');
