@@ -13,6 +13,7 @@ import asc from 'assemblyscript/asc';
 import { DEFAULT_WASM_PATH } from '../host.mjs';
 import { runNodeMode } from './node-mode.mjs';
 import { findFluentBit, runFluentBitMode } from './fluent-bit-mode.mjs';
+import { findVector, runVectorMode } from './vector-mode.mjs';
 
 const USAGE = `Usage: npm run bench -- [options]
 
@@ -23,6 +24,9 @@ const USAGE = `Usage: npm run bench -- [options]
   --family NAME       only this sample family (repeatable)
   --records N         records per Fluent Bit run (default 200000)
   --repeat N          Fluent Bit runs per configuration, median kept (default 3)
+  --vector            require the Vector mode (fail if no binary is found)
+  --no-vector         skip the Vector mode
+  --vector-records N  records per Vector run (default 20000)
 
 Fluent Bit is looked for in FLUENT_BIT_BIN, then as fluent-bit on PATH;
 flb-wamrc in FLB_WAMRC_BIN, then on PATH, then next to fluent-bit.`;
@@ -40,6 +44,9 @@ async function main() {
       family: { type: 'string', multiple: true },
       records: { type: 'string', default: '200000' },
       repeat: { type: 'string', default: '3' },
+      vector: { type: 'boolean' },
+      'no-vector': { type: 'boolean' },
+      'vector-records': { type: 'string', default: '20000' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -74,7 +81,22 @@ async function main() {
       });
     }
   }
-  summarize(nodeResults, fbResults, log);
+  let vectorResults = null;
+  if (!values['no-vector']) {
+    const v = findVector();
+    if (!v.vector) {
+      const msg = `Vector mode SKIPPED: ${v.reason}. Set VECTOR_BIN to run it.`;
+      if (values.vector) throw new Error(msg);
+      log(`\n${'!'.repeat(msg.length)}\n${msg}\n${'!'.repeat(msg.length)}`);
+    } else {
+      log('\n=== Vector mode ===');
+      vectorResults = await runVectorMode({
+        vector: v.vector, root, records: Number(values['vector-records']), repeat: Number(values.repeat),
+        families: values.family, log,
+      });
+    }
+  }
+  summarize(nodeResults, fbResults, log, vectorResults);
 }
 
 /** Builds copy.ts with the normalizer's own release options. */
@@ -91,7 +113,7 @@ async function buildCopyFloor() {
 }
 
 /** The issue's targets, checked on the runtime policy sample. */
-function summarize(node, fb, log) {
+function summarize(node, fb, log, vector = null) {
   const lines = [];
   const runtime = node?.filter((r) => r.family === 'runtime-policy-event') ?? [];
   for (const r of runtime) {
@@ -100,6 +122,9 @@ function summarize(node, fb, log) {
   }
   if (fb) {
     for (const t of fb.targets) lines.push(t);
+  }
+  if (vector) {
+    for (const t of vector.targets) lines.push(t);
   }
   if (lines.length === 0) return;
   log('\n=== Targets (runtime policy sample) ===');

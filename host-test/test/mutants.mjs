@@ -1,7 +1,8 @@
-// Structured mutations of the golden inputs, for the fuzz suite and for the
-// corpus indexed into a real Elasticsearch: values swapped for hostile ones,
-// members deleted, renamed, duplicated or added, numbers pushed out of
-// range, whole records wrapped in a `log` string.
+// Structured mutations of the golden inputs: values swapped for hostile
+// ones, members deleted, renamed, duplicated or added, numbers pushed out of
+// range, whole records wrapped in a `log` string. Shared by fuzz.test.mjs
+// (the module keeps everything), vrl-parity.test.mjs (the VRL port says the
+// same as the module) and the corpus indexed into a real Elasticsearch.
 
 import { readFileSync, readdirSync } from 'node:fs';
 import fc from 'fast-check';
@@ -20,7 +21,7 @@ export const goldenInputs = readdirSync(goldenDir)
   });
 
 // Members appended after an object's own, to write duplicate keys.
-const EXTRA = Symbol('duplicate members');
+export const EXTRA = Symbol('duplicate members');
 
 /** Serializes a mutated tree: BigInt as digits, EXTRA members as duplicates. */
 export function serialize(node) {
