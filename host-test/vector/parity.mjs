@@ -14,6 +14,8 @@ export const VRL_PORTED_DATASETS = [
   'sysdig.audit',
   'sysdig.secure_notification',
   'sysdig.unknown',
+  // Falco alerts: falco.<source>
+  'falco.alert', 'falco.syscall', 'falco.k8s_audit', 'falco.aws_cloudtrail', 'falco.okta', 'falco.github',
 ];
 
 /**
@@ -24,8 +26,6 @@ export const VRL_PORTED_DATASETS = [
  */
 export const VRL_NOT_PORTED_DATASETS = [
   'sysdig.platform_audit', 'sysdig.benchmark', 'sysdig.host_scanning', 'sysdig.monitor_event',
-  // Falco alerts: falco.<source>
-  'falco.alert', 'falco.syscall', 'falco.k8s_audit', 'falco.aws_cloudtrail', 'falco.okta', 'falco.github',
 ];
 
 /** The webhook clock every test feeds both sides (as the golden tests do). */
