@@ -15,6 +15,8 @@ export const VRL_PORTED_DATASETS = [
   'sysdig.secure_notification',
   'sysdig.unknown',
   'sysdig.monitor_event',
+  'sysdig.benchmark',
+  'sysdig.host_scanning',
   // Falco alerts: falco.<source>
   'falco.alert', 'falco.syscall', 'falco.k8s_audit', 'falco.aws_cloudtrail', 'falco.okta', 'falco.github',
 ];
@@ -26,7 +28,7 @@ export const VRL_PORTED_DATASETS = [
  * family lands in the module before its VRL port does (vector/README.md).
  */
 export const VRL_NOT_PORTED_DATASETS = [
-  'sysdig.platform_audit', 'sysdig.benchmark', 'sysdig.host_scanning',
+  'sysdig.platform_audit',
 ];
 
 /** The webhook clock every test feeds both sides (as the golden tests do). */
