@@ -97,12 +97,15 @@ function compare({ text, wasm, vrl: out }) {
   const wasmEcs = structuredClone(wasm.ecs);
 
   const excused = [];
-  // No Sysdig id: the module hashes the event with MurmurHash3-128, VRL
-  // (which has no MurmurHash) with MD5, of the same text.
+  // No Sysdig (or Falcosidekick) id: the module hashes the event with
+  // MurmurHash3-128 (a Falco alert: its canonical content, map/falco_id.ts),
+  // VRL (which has no MurmurHash) the event's text with MD5. When the module
+  // took an id the VRL side did not (duplicate keys can make the two read
+  // different events), nothing is excused here: the input must then hold a
+  // documented cause, as below.
   const eventText = unwrapped(text) ?? text;
   const fallbackIds = [md5Hex(eventText.trim()), md5Hex(text)];
-  if (fallbackIds.includes(vrlEcs.event.id)) {
-    expect(wasmEcs.event.id).toMatch(/^[0-9a-f]{32}$/);
+  if (fallbackIds.includes(vrlEcs.event.id) && /^[0-9a-f]{32}$/.test(wasmEcs.event.id)) {
     expect(vrlHec.fields.id).toBe(vrlEcs.event.id);
     for (const doc of [wasmEcs, vrlEcs]) delete doc.event.id;
     for (const env of [wasmHec, vrlHec]) delete env.fields.id;
@@ -132,7 +135,7 @@ function compare({ text, wasm, vrl: out }) {
   if (vrlEcs.event.kind === 'pipeline_error' && vrlEcs.event.original !== undefined) {
     expect(vrlEcs.event.original).toBe(text);
   } else {
-    expect(vrlEcs.sysdig).toBeTypeOf('object');
+    expect(vrlEcs.sysdig ?? vrlEcs.falco).toBeTypeOf('object');
   }
   expect([text, eventText]).toContain(vrlEvent.message);
   return { equal, excused: [...excused, ...differences] };
