@@ -8,7 +8,9 @@
 // assembly/: nothing is copied, so they measure the code as it is.
 //   collect   collectGarbage() only (the call's fixed cost and GC cadence)
 //   parse     + the JSON parse into the token tape
-//   map       + shape detection and the family mapper into the field table
+//   reset     + clearing the field table and the walker's per-record state
+//   detect    + shape detection (the top-level keys looked up)
+//   map       + the family mapper into the field table
 //   payload   + the payload walk under `sysdig` (key clean-up, dedupe)
 //   all       the whole of normalize() (common fields, ECS writer), but
 //             returning the fixed bytes; equals ours, as a check
@@ -17,7 +19,7 @@ import { join, relative } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import asc from 'assemblyscript/asc';
 
-export const PHASES = ['collect', 'parse', 'map', 'payload', 'all'];
+export const PHASES = ['collect', 'parse', 'reset', 'detect', 'map', 'payload', 'all'];
 
 /** Builds one phase module per phase; returns { phase: wasmPath }. */
 export async function buildPhases({ root, work, replayBytes }) {
@@ -54,7 +56,9 @@ export function sysdig_to_ecs(tagPtr: usize, tagLen: i32, sec: u32, nsec: u32, r
   collectGarbage(tagLen, recLen);
   ${phase === 'all' ? 'normalize(TARGET_ECS, tagPtr, tagLen, sec, nsec, recPtr, recLen);' : `
   ${upTo('parse') ? 'if (!parse(tape, recPtr, recLen)) return 0;' : ''}
-  ${upTo('map') ? 'doc.trim(); doc.reset(); Walker.beginRecord(); walker.loss = 0; walker.substituteTok = -1; doc.tape = tape; mapFamily(doc, detect(tape, 0));' : ''}
+  ${upTo('reset') ? 'doc.trim(); doc.reset(); Walker.beginRecord(); walker.loss = 0; walker.substituteTok = -1; doc.tape = tape;' : ''}
+  ${upTo('detect') ? 'const family = detect(tape, 0);' : ''}
+  ${upTo('map') ? 'mapFamily(doc, family);' : ''}
   ${upTo('payload') ? 'payload.trim(); payload.reset(); walker.write(payload, tape, 0, ecsMode);' : ''}`}
   return FIXED;
 }

@@ -73,14 +73,28 @@ export async function runSoak({ fluentBit, modulePath, records, senders, batch, 
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pipeline.child.pid}/status`, 'utf8'));
     return m ? Number(m[1]) * 1024 : NaN;
   };
+  let lastCounts = { es: 0, hec: 0 };
   const delivered = async () => {
-    const text = await get(receiverHttp, '/api/v1/metrics');
-    const input = JSON.parse(text).input ?? {};
+    // The metrics endpoint answers empty until its first refresh (about a second).
+    let input = null;
+    for (let tries = 0; input === null && tries < 50; tries++) {
+      try { input = JSON.parse(await get(receiverHttp, '/api/v1/metrics')).input ?? {}; } catch { await sleep(200); }
+    }
+    if (input === null) return lastCounts;
     const count = (prefix) => Object.entries(input).filter(([k]) => k.startsWith(prefix))
       .reduce((n, [, v]) => n + (v.records ?? 0), 0);
-    return { es: count('elasticsearch'), hec: count('splunk') };
+    lastCounts = { es: count('elasticsearch'), hec: count('splunk') };
+    return lastCounts;
   };
 
+  try {
+    return await drive();
+  } finally {
+    await pipeline.stop();
+    await receiver.stop();
+  }
+
+  async function drive() {
   const started = performance.now();
   const seconds = () => (performance.now() - started) / 1000;
   let sent = 0;
@@ -140,7 +154,7 @@ export async function runSoak({ fluentBit, modulePath, records, senders, batch, 
   const result = {
     records: sent, posts, refused, senders, batch, sendSeconds, drainSeconds,
     rate: sent / sendSeconds,
-    rssStart: samples[0].rss, rssWarm: warm?.rss ?? NaN, rssEnd: end.rss, rssPeak: peak,
+    rssStart: samples[0].rss, rssWarm: warm?.rss ?? end.rss, rssEnd: end.rss, rssPeak: peak,
     deliveredEs: end.es, deliveredHec: end.hec, errors, receiverErrors,
   };
   const mib = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
@@ -159,6 +173,7 @@ export async function runSoak({ fluentBit, modulePath, records, senders, batch, 
   if (ok) await removeDir(dir);
   else log(`logs kept in ${dir}`);
   return { ...result, ok };
+  }
 }
 
 function postKeepAlive(agent, port, body) {
