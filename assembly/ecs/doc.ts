@@ -31,9 +31,27 @@ export class Doc {
   private nodes: IntBuf = new IntBuf();
   private scratchA: ByteBuf = new ByteBuf();
   private scratchB: ByteBuf = new ByteBuf();
+  /** Fields that got a value since the last reset (a field may be listed
+   *  twice): a record sets a few dozen of the table's fields, and clearing
+   *  or scanning all of them costs the interpreter more than the list. */
+  private setList: IntBuf = new IntBuf();
+  private cleared: bool = false;
+  /** The set fields in table order, without repeats (see setFields). */
+  private sortedSet: IntBuf = new IntBuf();
 
   reset(): void {
-    for (let i = 0; i < FIELDS.length; i++) { unchecked(this.heads[i] = -1); unchecked(this.tails[i] = -1); }
+    if (!this.cleared) {
+      for (let i = 0; i < FIELDS.length; i++) { unchecked(this.heads[i] = -1); unchecked(this.tails[i] = -1); }
+      this.cleared = true;
+    } else {
+      const list = this.setList;
+      for (let k = 0; k < list.len; k++) {
+        const f = list.get(k);
+        unchecked(this.heads[f] = -1);
+        unchecked(this.tails[f] = -1);
+      }
+    }
+    this.setList.reset();
     this.nodes.reset();
     this.text.reset();
     this.consts.length = 0;
@@ -44,6 +62,26 @@ export class Doc {
     this.nodes.trim();
     this.scratchA.trim();
     this.scratchB.trim();
+  }
+
+  /** The fields that hold a value, in FIELDS order (sorted by path), each
+   *  once. Valid until the next change to the document. */
+  setFields(): IntBuf {
+    const list = this.setList;
+    const sorted = this.sortedSet;
+    sorted.reset();
+    for (let k = 0; k < list.len; k++) {
+      const f = list.get(k);
+      if (!this.has(f)) continue;
+      // Insertion sort: a few dozen fields, mostly set in table order already.
+      let j = sorted.len;
+      while (j > 0 && sorted.get(j - 1) > f) j--;
+      if (j > 0 && sorted.get(j - 1) == f) continue;
+      sorted.push(0);
+      for (let m = sorted.len - 1; m > j; m--) sorted.set(m, sorted.get(m - 1));
+      sorted.set(j, f);
+    }
+    return sorted;
   }
 
   @inline has(f: i32): bool { return unchecked(this.heads[f]) >= 0; }
@@ -158,7 +196,7 @@ export class Doc {
     nodes.set(at, kind); nodes.set(at + 1, a); nodes.set(at + 2, b); nodes.set(at + 3, -1);
     nodes.len = at + STRIDE;
     const tail = unchecked(this.tails[f]);
-    if (tail < 0) unchecked(this.heads[f] = n);
+    if (tail < 0) { unchecked(this.heads[f] = n); this.setList.push(f); }
     else nodes.set(tail * STRIDE + 3, n);
     unchecked(this.tails[f] = n);
   }

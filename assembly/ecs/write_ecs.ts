@@ -14,9 +14,10 @@ const open: i32[] = [];
 export function writeEcsFields(out: ByteBuf, doc: Doc): void {
   open.length = 0;
   let firstAtLevel = true;
-  for (let f = 0; f < FIELDS.length; f++) {
+  const set = doc.setFields();
+  for (let k = 0; k < set.len; k++) {
+    const f = set.get(k);
     let n = doc.first(f);
-    if (n < 0) continue;
     const field = unchecked(FIELDS[f]);
     const ids = field.parentIds;
     const parents = ids.length;

@@ -28,6 +28,17 @@ const records = readdirSync(goldenDir).map((name) => readFileSync(new URL(`${nam
 const seed = Number(values.seed);
 const perTree = Math.ceil(Number(values.mutants) / goldenInputs.length);
 for (const { tree } of goldenInputs) records.push(...fc.sample(mutant(tree), { seed, numRuns: perTree }));
+// Keys that are equal once written but arrive differently (escaped, dotted,
+// bracketed, blank, long): the duplicate detection's hashing must agree.
+const runtime = readFileSync(new URL('runtime-policy-event/input.json', goldenDir), 'utf8').trim();
+for (const extra of [
+  '"ab":1,"a\\u0062":2', '"a.b":1,"a_b":2,"a[b]":3,"a_b":4', '" ":1,"  ":2,"_":3', '"":1,"":2',
+  '"abcdefghijklmnop":1,"abcdefghijklmnop":2,"abcdefgh\\u0069jklmnop":3', '"x]":1,"x":2,"k\\n":3,"k\\n":4',
+  '"abcdefgh.ijklmnopq":1,"abcdefgh_ijklmnopq":2', '"ééé":1,"\\u00e9\\u00e9\\u00e9":2',
+]) {
+  records.push(runtime.replace(/^\{/, `{${extra},`));
+  records.push(`{"content":{"fields":{${extra}}},${runtime.slice(1)}`);
+}
 records.push(...fc.sample(fc.string({ unit: 'binary', maxLength: 300 }), { seed, numRuns: 500 }));
 records.push(...fc.sample(fc.json(), { seed, numRuns: 500 }));
 
