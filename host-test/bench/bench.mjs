@@ -29,6 +29,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --phases            add the phase modules (time inside the interpreted module by phase)
   --interp-all        interpreted .wasm runs for every family, not only the runtime sample
   --only REGEX        only the Fluent Bit configurations whose label matches (none is kept)
+  --baseline FILE     also run this other build of the normalizer (.wasm; an .aot is compiled)
 
   --soak              instead of the above: the soak through the default pipeline (see soak.mjs)
   --soak-records N    events to send (default 1000000)
@@ -56,6 +57,7 @@ async function main() {
       phases: { type: 'boolean' },
       'interp-all': { type: 'boolean' },
       only: { type: 'string' },
+      baseline: { type: 'string' },
       soak: { type: 'boolean' },
       'soak-records': { type: 'string', default: '1000000' },
       senders: { type: 'string', default: '4' },
@@ -94,7 +96,7 @@ async function main() {
       fbResults = await runFluentBitMode({
         ...fb, wasmPath: DEFAULT_WASM_PATH, copyPath, root,
         records: Number(values.records), repeat: Number(values.repeat), families: values.family, log,
-        phases: values.phases, interpAll: values['interp-all'], only: values.only,
+        phases: values.phases, interpAll: values['interp-all'], only: values.only, baseline: values.baseline,
       });
     }
   }

@@ -45,7 +45,7 @@ export function findFluentBit() {
 
 export async function runFluentBitMode({
   fluentBit, wamrc, wasmPath, copyPath, root, records, repeat, families, log,
-  phases = false, interpAll = false, only = null,
+  phases = false, interpAll = false, only = null, baseline = null,
 }) {
   const version = spawnSync(fluentBit, ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0];
   log(`${version} (${fluentBit})`);
@@ -58,6 +58,8 @@ export async function runFluentBitMode({
     copy: { wasm: copyPath },
     replay: { wasm: replay.path },
   };
+  // Another build of the normalizer (say, main's), measured in the same run.
+  if (baseline) modules.baseline = { wasm: baseline };
   if (phases) {
     const built = await buildPhases({ root, work, replayBytes: replay.ecsBytes });
     for (const phase of PHASES) modules[`phase_${phase}`] = { wasm: built[phase] };
@@ -68,6 +70,11 @@ export async function runFluentBitMode({
       const r = spawnSync(wamrc, [...AOT_FLAGS, '-o', m.aot, m.wasm], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`flb-wamrc failed on ${m.wasm}:\n${r.stdout}${r.stderr}`);
     }
+    // flb-wamrc's default, this machine's exact CPU, against the portable
+    // baseline the others use (npm run aot).
+    modules.oursNative = { aot: join(work, 'ours-native.aot') };
+    const r = spawnSync(wamrc, ['-o', modules.oursNative.aot, wasmPath], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`flb-wamrc failed on ${wasmPath}:\n${r.stdout}${r.stderr}`);
   } else {
     const msg = 'flb-wamrc not found (FLB_WAMRC_BIN, PATH, beside fluent-bit): .aot runs SKIPPED';
     log(`\n${'!'.repeat(msg.length)}\n${msg}\n${'!'.repeat(msg.length)}`);
@@ -88,6 +95,9 @@ export async function runFluentBitMode({
       add('ours .aot ecs', wasmFilter(modules.ours.aot, 'sysdig_to_ecs'));
       add('ours .aot splunk', wasmFilter(modules.ours.aot, 'sysdig_to_splunk'));
     }
+    if (isRuntime && modules.oursNative) {
+      add('ours native .aot ecs', wasmFilter(modules.oursNative.aot, 'sysdig_to_ecs'));
+    }
     if (isRuntime && modules.replay.aot) {
       add('replay .aot ecs', wasmFilter(modules.replay.aot, 'sysdig_to_ecs'));
       add('replay .aot splunk', wasmFilter(modules.replay.aot, 'sysdig_to_splunk'));
@@ -100,6 +110,11 @@ export async function runFluentBitMode({
     if (isRuntime || interpAll) {
       add('ours .wasm ecs', wasmFilter(modules.ours.wasm, 'sysdig_to_ecs'), interpRecords);
       add('ours .wasm splunk', wasmFilter(modules.ours.wasm, 'sysdig_to_splunk'), interpRecords);
+    }
+    if (isRuntime && modules.baseline) {
+      if (modules.baseline.aot) add('baseline .aot ecs', wasmFilter(modules.baseline.aot, 'sysdig_to_ecs'));
+      add('baseline .wasm ecs', wasmFilter(modules.baseline.wasm, 'sysdig_to_ecs'), interpRecords);
+      add('baseline .wasm splunk', wasmFilter(modules.baseline.wasm, 'sysdig_to_splunk'), interpRecords);
     }
     if (isRuntime && phases) {
       for (const phase of PHASES) {
