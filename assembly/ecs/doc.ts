@@ -31,27 +31,29 @@ export class Doc {
   private nodes: IntBuf = new IntBuf();
   private scratchA: ByteBuf = new ByteBuf();
   private scratchB: ByteBuf = new ByteBuf();
-  /** Fields that got a value since the last reset (a field may be listed
-   *  twice): a record sets a few dozen of the table's fields, and clearing
-   *  or scanning all of them costs the interpreter more than the list. */
-  private setList: IntBuf = new IntBuf();
+  /** Bit f of word f >> 6: field f got a value since the last reset. A
+   *  record sets a few dozen of the table's fields; clearing or scanning
+   *  all of them costs the interpreter more than visiting the set bits,
+   *  which come out in table order. */
+  private setBits: StaticArray<u64> = new StaticArray<u64>((FIELDS.length + 63) >> 6);
   private cleared: bool = false;
-  /** The set fields in table order, without repeats (see setFields). */
-  private sortedSet: IntBuf = new IntBuf();
 
   reset(): void {
     if (!this.cleared) {
       for (let i = 0; i < FIELDS.length; i++) { unchecked(this.heads[i] = -1); unchecked(this.tails[i] = -1); }
       this.cleared = true;
     } else {
-      const list = this.setList;
-      for (let k = 0; k < list.len; k++) {
-        const f = list.get(k);
-        unchecked(this.heads[f] = -1);
-        unchecked(this.tails[f] = -1);
+      for (let w = 0; w < this.setBits.length; w++) {
+        let bits = unchecked(this.setBits[w]);
+        while (bits != 0) {
+          const f = (w << 6) + <i32>ctz(bits);
+          unchecked(this.heads[f] = -1);
+          unchecked(this.tails[f] = -1);
+          bits &= bits - 1;
+        }
+        unchecked(this.setBits[w] = 0);
       }
     }
-    this.setList.reset();
     this.nodes.reset();
     this.text.reset();
     this.consts.length = 0;
@@ -64,25 +66,10 @@ export class Doc {
     this.scratchB.trim();
   }
 
-  /** The fields that hold a value, in FIELDS order (sorted by path), each
-   *  once. Valid until the next change to the document. */
-  setFields(): IntBuf {
-    const list = this.setList;
-    const sorted = this.sortedSet;
-    sorted.reset();
-    for (let k = 0; k < list.len; k++) {
-      const f = list.get(k);
-      if (!this.has(f)) continue;
-      // Insertion sort: a few dozen fields, mostly set in table order already.
-      let j = sorted.len;
-      while (j > 0 && sorted.get(j - 1) > f) j--;
-      if (j > 0 && sorted.get(j - 1) == f) continue;
-      sorted.push(0);
-      for (let m = sorted.len - 1; m > j; m--) sorted.set(m, sorted.get(m - 1));
-      sorted.set(j, f);
-    }
-    return sorted;
-  }
+  /** Fields f with a value set since the last reset are the set bits of
+   *  setWord(f >> 6), for word indexes below setWords (see setBits). */
+  @inline get setWords(): i32 { return this.setBits.length; }
+  @inline setWord(w: i32): u64 { return unchecked(this.setBits[w]); }
 
   @inline has(f: i32): bool { return unchecked(this.heads[f]) >= 0; }
   @inline first(f: i32): i32 { return unchecked(this.heads[f]); }
@@ -196,7 +183,10 @@ export class Doc {
     nodes.set(at, kind); nodes.set(at + 1, a); nodes.set(at + 2, b); nodes.set(at + 3, -1);
     nodes.len = at + STRIDE;
     const tail = unchecked(this.tails[f]);
-    if (tail < 0) { unchecked(this.heads[f] = n); this.setList.push(f); }
+    if (tail < 0) {
+      unchecked(this.heads[f] = n);
+      unchecked(this.setBits[f >> 6] |= (<u64>1) << <u64>(f & 63));
+    }
     else nodes.set(tail * STRIDE + 3, n);
     unchecked(this.tails[f] = n);
   }

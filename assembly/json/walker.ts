@@ -231,6 +231,11 @@ const HIGHS: u64 = 0x8080808080808080;
   return (x - ONES) & ~x & HIGHS;
 }
 
+/** The 4 to 7 bytes from i to n, as two overlapping 4-byte reads. */
+@inline function tailWord(p: usize, i: i32, n: i32): u64 {
+  return <u64>load<u32>(p + <usize>i) | (<u64>load<u32>(p + <usize>(n - 4)) << 32);
+}
+
 /** Hash of a key's content as written (between the quotes), for duplicate
  *  detection: 8 bytes per step, since the interpreter pays per instruction.
  *  Equal content always gives the same hash; a collision only costs a
@@ -240,6 +245,7 @@ function keyContentHash(p: usize, n: i32): u32 {
   let h: u64 = <u64>n * K;
   let i = 0;
   for (; i + 8 <= n; i += 8) h = (h ^ load<u64>(p + <usize>i)) * K;
+  if (n - i >= 4) return <u32>(((h ^ tailWord(p, i, n)) * K) >> 32);
   for (; i < n; i++) h = (h ^ <u64>load<u8>(p + <usize>i)) * K;
   return <u32>(h >> 32);
 }
@@ -261,6 +267,12 @@ function plainKeyHash(tape: Tape, keyTok: i32): u64 {
     const w = load<u64>(p + <usize>i);
     if ((hasByte(w, 0x2e) | hasByte(w, 0x5b) | hasByte(w, 0x5d)) != 0) return NOT_PLAIN;
     if (w != ONES * 0x20) blank = false;
+  }
+  if (n - i >= 4) {
+    const w = tailWord(p, i, n);
+    if ((hasByte(w, 0x2e) | hasByte(w, 0x5b) | hasByte(w, 0x5d)) != 0) return NOT_PLAIN;
+    if (w != ONES * 0x20) blank = false;
+    i = n;
   }
   for (; i < n; i++) {
     const c = <i32>load<u8>(p + <usize>i);
