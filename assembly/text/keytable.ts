@@ -42,6 +42,11 @@ export const FNV_PRIME: u32 = 16777619;
 @inline function sameBytes(a: usize, b: usize, len: i32): bool {
   let i = 0;
   for (; i + 8 <= len; i += 8) if (load<u64>(a + <usize>i) != load<u64>(b + <usize>i)) return false;
+  if (len - i >= 4) {
+    // The last 4 to 7 bytes as two overlapping 4-byte words.
+    const t = <usize>(len - 4);
+    return load<u32>(a + <usize>i) == load<u32>(b + <usize>i) && load<u32>(a + t) == load<u32>(b + t);
+  }
   for (; i < len; i++) if (load<u8>(a + <usize>i) != load<u8>(b + <usize>i)) return false;
   return true;
 }
