@@ -22,8 +22,8 @@ import os from 'node:os';
 
 import { findFluentBit, findWamrc } from './e2e/harness.mjs';
 
-/** Flags per architecture for a portable .aot: x86-64-v2 (SSE4.2, POPCNT;
- *  every x86-64 server CPU since 2009 and every current distribution's
+/** Flags per architecture for a portable .aot: x86-64-v2 (SSE4.2, POPCNT:
+ *  Intel since Nehalem, 2008, AMD since Bulldozer, 2011; RHEL 9's
  *  baseline) and the ARMv8.0 base (every 64-bit ARM server). */
 export const PORTABLE_AOT_TARGETS = {
   x86_64: ['--target=x86_64', '--cpu=x86-64-v2'],

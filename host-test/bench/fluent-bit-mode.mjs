@@ -111,7 +111,7 @@ export async function runFluentBitMode({
       add('ours .wasm ecs', wasmFilter(modules.ours.wasm, 'sysdig_to_ecs'), interpRecords);
       add('ours .wasm splunk', wasmFilter(modules.ours.wasm, 'sysdig_to_splunk'), interpRecords);
     }
-    if (isRuntime && modules.baseline) {
+    if ((isRuntime || interpAll) && modules.baseline) {
       if (modules.baseline.aot) add('baseline .aot ecs', wasmFilter(modules.baseline.aot, 'sysdig_to_ecs'));
       add('baseline .wasm ecs', wasmFilter(modules.baseline.wasm, 'sysdig_to_ecs'), interpRecords);
       add('baseline .wasm splunk', wasmFilter(modules.baseline.wasm, 'sysdig_to_splunk'), interpRecords);
