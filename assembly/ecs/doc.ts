@@ -31,9 +31,29 @@ export class Doc {
   private nodes: IntBuf = new IntBuf();
   private scratchA: ByteBuf = new ByteBuf();
   private scratchB: ByteBuf = new ByteBuf();
+  /** Bit f of word f >> 6: field f got a value since the last reset. A
+   *  record sets a few dozen of the table's fields; clearing or scanning
+   *  all of them costs the interpreter more than visiting the set bits,
+   *  which come out in table order. */
+  private setBits: StaticArray<u64> = new StaticArray<u64>((FIELDS.length + 63) >> 6);
+  private cleared: bool = false;
 
   reset(): void {
-    for (let i = 0; i < FIELDS.length; i++) { unchecked(this.heads[i] = -1); unchecked(this.tails[i] = -1); }
+    if (!this.cleared) {
+      for (let i = 0; i < FIELDS.length; i++) { unchecked(this.heads[i] = -1); unchecked(this.tails[i] = -1); }
+      this.cleared = true;
+    } else {
+      for (let w = 0; w < this.setBits.length; w++) {
+        let bits = unchecked(this.setBits[w]);
+        while (bits != 0) {
+          const f = (w << 6) + <i32>ctz(bits);
+          unchecked(this.heads[f] = -1);
+          unchecked(this.tails[f] = -1);
+          bits &= bits - 1;
+        }
+        unchecked(this.setBits[w] = 0);
+      }
+    }
     this.nodes.reset();
     this.text.reset();
     this.consts.length = 0;
@@ -45,6 +65,11 @@ export class Doc {
     this.scratchA.trim();
     this.scratchB.trim();
   }
+
+  /** Fields f with a value set since the last reset are the set bits of
+   *  setWord(f >> 6), for word indexes below setWords (see setBits). */
+  @inline get setWords(): i32 { return this.setBits.length; }
+  @inline setWord(w: i32): u64 { return unchecked(this.setBits[w]); }
 
   @inline has(f: i32): bool { return unchecked(this.heads[f]) >= 0; }
   @inline first(f: i32): i32 { return unchecked(this.heads[f]); }
@@ -158,7 +183,10 @@ export class Doc {
     nodes.set(at, kind); nodes.set(at + 1, a); nodes.set(at + 2, b); nodes.set(at + 3, -1);
     nodes.len = at + STRIDE;
     const tail = unchecked(this.tails[f]);
-    if (tail < 0) unchecked(this.heads[f] = n);
+    if (tail < 0) {
+      unchecked(this.heads[f] = n);
+      unchecked(this.setBits[f >> 6] |= (<u64>1) << <u64>(f & 63));
+    }
     else nodes.set(tail * STRIDE + 3, n);
     unchecked(this.tails[f] = n);
   }

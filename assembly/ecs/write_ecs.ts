@@ -14,7 +14,16 @@ const open: i32[] = [];
 export function writeEcsFields(out: ByteBuf, doc: Doc): void {
   open.length = 0;
   let firstAtLevel = true;
-  for (let f = 0; f < FIELDS.length; f++) {
+  // The fields with a value, in table order: the set bits, lowest first.
+  for (let w = 0, base = 0, bits: u64 = 0; ; ) {
+    while (bits == 0 && w < doc.setWords) {
+      bits = doc.setWord(w);
+      base = w << 6;
+      w++;
+    }
+    if (bits == 0) break;
+    const f = base + <i32>ctz(bits);
+    bits &= bits - 1;
     let n = doc.first(f);
     if (n < 0) continue;
     const field = unchecked(FIELDS[f]);

@@ -5,6 +5,7 @@
 // See BENCHMARKS.md for the method and the latest numbers.
 
 import { mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import os from 'node:os';
@@ -14,6 +15,8 @@ import { DEFAULT_WASM_PATH } from '../host.mjs';
 import { runNodeMode } from './node-mode.mjs';
 import { findFluentBit, runFluentBitMode } from './fluent-bit-mode.mjs';
 import { findVector, runVectorMode } from './vector-mode.mjs';
+import { runSoak } from './soak.mjs';
+import { PORTABLE_AOT_FLAGS } from '../aot.mjs';
 
 const USAGE = `Usage: npm run bench -- [options]
 
@@ -27,6 +30,17 @@ const USAGE = `Usage: npm run bench -- [options]
   --vector            require the Vector mode (fail if no binary is found)
   --no-vector         skip the Vector mode
   --vector-records N  records per Vector run (default 20000)
+  --phases            add the phase modules (time inside the interpreted module by phase)
+  --interp-all        interpreted .wasm runs for every family, not only the runtime sample
+  --only REGEX        only the Fluent Bit configurations whose label matches (none is kept)
+  --baseline FILE     also run this other build of the normalizer (.wasm; an .aot is compiled)
+
+  --soak              instead of the above: the soak through the default pipeline (see soak.mjs)
+  --soak-records N    events to send (default 1000000)
+  --senders N         concurrent senders (default 4)
+  --batch N           events per POST (default 1, as Sysdig sends them)
+  --max-seconds N     stop sending after N seconds whatever the count (default 3600)
+  --aot               soak the .aot (portable flags, see npm run aot) instead of the .wasm
 
 Fluent Bit is looked for in FLUENT_BIT_BIN, then as fluent-bit on PATH;
 flb-wamrc in FLB_WAMRC_BIN, then on PATH, then next to fluent-bit.`;
@@ -47,11 +61,22 @@ async function main() {
       vector: { type: 'boolean' },
       'no-vector': { type: 'boolean' },
       'vector-records': { type: 'string', default: '20000' },
+      phases: { type: 'boolean' },
+      'interp-all': { type: 'boolean' },
+      only: { type: 'string' },
+      baseline: { type: 'string' },
+      soak: { type: 'boolean' },
+      'soak-records': { type: 'string', default: '1000000' },
+      senders: { type: 'string', default: '4' },
+      batch: { type: 'string', default: '1' },
+      'max-seconds': { type: 'string', default: '3600' },
+      aot: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) return console.log(USAGE);
   const log = console.log;
+  if (values.soak) return soak(values, log);
 
   await buildCopyFloor();
   log(`sysdig-normalizer bench, ${new Date().toISOString()}`);
@@ -78,6 +103,7 @@ async function main() {
       fbResults = await runFluentBitMode({
         ...fb, wasmPath: DEFAULT_WASM_PATH, copyPath, root,
         records: Number(values.records), repeat: Number(values.repeat), families: values.family, log,
+        phases: values.phases, interpAll: values['interp-all'], only: values.only, baseline: values.baseline,
       });
     }
   }
@@ -97,6 +123,27 @@ async function main() {
     }
   }
   summarize(nodeResults, fbResults, log, vectorResults);
+}
+
+async function soak(values, log) {
+  const fb = findFluentBit();
+  if (!fb.fluentBit) throw new Error(`soak: ${fb.reason}. Set FLUENT_BIT_BIN to run it.`);
+  let modulePath = DEFAULT_WASM_PATH;
+  if (values.aot) {
+    if (!fb.wamrc) throw new Error('soak --aot: flb-wamrc not found (FLB_WAMRC_BIN, PATH, beside fluent-bit)');
+    mkdirSync(`${root}build/bench`, { recursive: true });
+    modulePath = `${root}build/bench/soak.aot`;
+    const r = spawnSync(fb.wamrc, [...PORTABLE_AOT_FLAGS, '-o', modulePath, DEFAULT_WASM_PATH], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`flb-wamrc failed:\n${r.stdout}${r.stderr}`);
+  }
+  log(`sysdig-normalizer soak, ${new Date().toISOString()}`);
+  log(`machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} CPUs, load average ` +
+    `${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; ${spawnSync(fb.fluentBit, ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0]}`);
+  const result = await runSoak({
+    fluentBit: fb.fluentBit, modulePath, records: Number(values['soak-records']), senders: Number(values.senders),
+    batch: Number(values.batch), maxSeconds: Number(values['max-seconds']), log,
+  });
+  if (!result.ok) process.exitCode = 1;
 }
 
 /** Builds copy.ts with the normalizer's own release options. */

@@ -22,9 +22,13 @@ import { loadFilter } from '../host.mjs';
 import { findFluentBit as findFluentBitBinary, findWamrc } from '../e2e/harness.mjs';
 import { samples } from '../test/samples.mjs';
 import { median, printTable, fmtRate, fmtRatio } from './measure.mjs';
+import { PHASES, buildPhases } from './phases.mjs';
+import { PORTABLE_AOT_FLAGS } from '../aot.mjs';
 
 const BLOCK_RECORDS = 256; // records per write into Fluent Bit's stdin
 const RUN_TIMEOUT_MS = 300_000;
+/** flb-wamrc flags for every .aot built here: see host-test/aot.mjs. */
+const AOT_FLAGS = PORTABLE_AOT_FLAGS;
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
 
 /** Finds fluent-bit and flb-wamrc the way the end-to-end suite does; says
@@ -39,23 +43,38 @@ export function findFluentBit() {
   return { fluentBit, wamrc: findWamrc(fluentBit) };
 }
 
-export async function runFluentBitMode({ fluentBit, wamrc, wasmPath, copyPath, root, records, repeat, families, log }) {
+export async function runFluentBitMode({
+  fluentBit, wamrc, wasmPath, copyPath, root, records, repeat, families, log,
+  phases = false, interpAll = false, only = null, baseline = null,
+}) {
   const version = spawnSync(fluentBit, ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0];
   log(`${version} (${fluentBit})`);
   const work = join(root, 'build/bench/fluent-bit');
   mkdirSync(work, { recursive: true });
 
+  const replay = await buildReplay({ wasmPath, root, work });
   const modules = {
     ours: { wasm: wasmPath },
     copy: { wasm: copyPath },
-    replay: { wasm: await buildReplay({ wasmPath, root, work }) },
+    replay: { wasm: replay.path },
   };
+  // Another build of the normalizer (say, main's), measured in the same run.
+  if (baseline) modules.baseline = { wasm: baseline };
+  if (phases) {
+    const built = await buildPhases({ root, work, replayBytes: replay.ecsBytes });
+    for (const phase of PHASES) modules[`phase_${phase}`] = { wasm: built[phase] };
+  }
   if (wamrc) {
     for (const [name, m] of Object.entries(modules)) {
       m.aot = join(work, `${name}.aot`);
-      const r = spawnSync(wamrc, ['-o', m.aot, m.wasm], { encoding: 'utf8' });
+      const r = spawnSync(wamrc, [...AOT_FLAGS, '-o', m.aot, m.wasm], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`flb-wamrc failed on ${m.wasm}:\n${r.stdout}${r.stderr}`);
     }
+    // flb-wamrc's default, this machine's exact CPU, against the portable
+    // baseline the others use (npm run aot).
+    modules.oursNative = { aot: join(work, 'ours-native.aot') };
+    const r = spawnSync(wamrc, ['-o', modules.oursNative.aot, wasmPath], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`flb-wamrc failed on ${wasmPath}:\n${r.stdout}${r.stderr}`);
   } else {
     const msg = 'flb-wamrc not found (FLB_WAMRC_BIN, PATH, beside fluent-bit): .aot runs SKIPPED';
     log(`\n${'!'.repeat(msg.length)}\n${msg}\n${'!'.repeat(msg.length)}`);
@@ -76,14 +95,36 @@ export async function runFluentBitMode({ fluentBit, wamrc, wasmPath, copyPath, r
       add('ours .aot ecs', wasmFilter(modules.ours.aot, 'sysdig_to_ecs'));
       add('ours .aot splunk', wasmFilter(modules.ours.aot, 'sysdig_to_splunk'));
     }
+    if (isRuntime && modules.oursNative) {
+      add('ours native .aot ecs', wasmFilter(modules.oursNative.aot, 'sysdig_to_ecs'));
+    }
     if (isRuntime && modules.replay.aot) {
       add('replay .aot ecs', wasmFilter(modules.replay.aot, 'sysdig_to_ecs'));
       add('replay .aot splunk', wasmFilter(modules.replay.aot, 'sysdig_to_splunk'));
     }
     if (isRuntime) {
       add('copy .wasm', wasmFilter(modules.copy.wasm, 'sysdig_to_ecs'), interpRecords);
-      add('ours .wasm ecs', wasmFilter(modules.ours.wasm, 'sysdig_to_ecs'), interpRecords);
+      add('replay .wasm ecs', wasmFilter(modules.replay.wasm, 'sysdig_to_ecs'), interpRecords);
+      add('replay .wasm splunk', wasmFilter(modules.replay.wasm, 'sysdig_to_splunk'), interpRecords);
     }
+    if (isRuntime || interpAll) {
+      add('ours .wasm ecs', wasmFilter(modules.ours.wasm, 'sysdig_to_ecs'), interpRecords);
+      add('ours .wasm splunk', wasmFilter(modules.ours.wasm, 'sysdig_to_splunk'), interpRecords);
+    }
+    if ((isRuntime || interpAll) && modules.baseline) {
+      if (modules.baseline.aot) add('baseline .aot ecs', wasmFilter(modules.baseline.aot, 'sysdig_to_ecs'));
+      add('baseline .wasm ecs', wasmFilter(modules.baseline.wasm, 'sysdig_to_ecs'), interpRecords);
+      add('baseline .wasm splunk', wasmFilter(modules.baseline.wasm, 'sysdig_to_splunk'), interpRecords);
+    }
+    if (isRuntime && phases) {
+      for (const phase of PHASES) {
+        add(`phase ${phase} .wasm`, wasmFilter(modules[`phase_${phase}`].wasm, 'sysdig_to_ecs'), interpRecords);
+      }
+    }
+  }
+  if (only) {
+    const re = new RegExp(only);
+    for (let i = plan.length - 1; i >= 0; i--) if (plan[i].label !== 'none' && !re.test(plan[i].label)) plan.splice(i, 1);
   }
 
   log(`stdin input → filter → null output, ${records} records per run ` +
@@ -145,6 +186,33 @@ export async function runFluentBitMode({ fluentBit, wamrc, wasmPath, copyPath, r
   if (wasm && rt['copy .wasm']) {
     targets.push(`Fluent Bit, interpreted .wasm ecs: ours/copy floor rec/s = ${(wasm.rate / rt['copy .wasm'].rate).toFixed(2)} (no target)`);
   }
+  for (const target of ['ecs', 'splunk']) {
+    const w = rt[`ours .wasm ${target}`];
+    if (w && rt.lua) {
+      const ratio = w.rate / rt.lua.rate;
+      targets.push(`Fluent Bit, interpreted .wasm ${target} vs Lua: rec/s ${ratio.toFixed(2)}× (target ≥ 0.5, stretch ≥ 1) ` +
+        `${ratio >= 0.5 ? 'MET' : 'NOT MET'}; filter CPU per record (minus no filter) Lua/ours = ` +
+        `${((rt.lua.cpu - rt.none.cpu) / (w.cpu - rt.none.cpu)).toFixed(2)}×`);
+    }
+    const rw = rt[`replay .wasm ${target}`];
+    if (w && rw) {
+      targets.push(`Fluent Bit, interpreted .wasm ${target}: of ours' ${((w.cpu - rt.none.cpu) * 1e6).toFixed(1)} µs filter CPU per record, ` +
+        `${((rw.cpu - rt.none.cpu) * 1e6).toFixed(1)} µs is Fluent Bit's wasm filter around an interpreted module with the same ` +
+        `input and output (replay), ${((w.cpu - rw.cpu) * 1e6).toFixed(1)} µs is inside our module`);
+    }
+  }
+  const phaseRows = [];
+  let prev = rt['replay .wasm ecs'];
+  for (const phase of PHASES) {
+    const p = rt[`phase ${phase} .wasm`];
+    if (!p || !prev) break;
+    phaseRows.push(`${phase} ${((p.cpu - prev.cpu) * 1e6).toFixed(1)} µs`);
+    prev = p;
+  }
+  if (phaseRows.length) {
+    targets.push(`Fluent Bit, interpreted .wasm ecs, time inside the module by phase (each phase minus the one before, ` +
+      `the first minus replay): ${phaseRows.join(', ')}`);
+  }
   return { summary, targets };
 }
 
@@ -163,10 +231,11 @@ async function buildReplay({ wasmPath, root, work }) {
     if (r.status !== 'ok') throw new Error(`${fn} on the runtime policy sample: ${r.error}`);
     return [...new TextEncoder().encode(r.output), 0].join(',');
   };
+  const ecsBytes = bytesOf('sysdig_to_ecs');
   const source = join(work, 'replay.ts');
   const out = join(work, 'replay.wasm');
   writeFileSync(source, `// Generated by host-test/bench/fluent-bit-mode.mjs: see buildReplay there.
-const ECS = memory.data<u8>([${bytesOf('sysdig_to_ecs')}]);
+const ECS = memory.data<u8>([${ecsBytes}]);
 const HEC = memory.data<u8>([${bytesOf('sysdig_to_splunk')}]);
 export function sysdig_to_ecs(tagPtr: usize, tagLen: i32, sec: u32, nsec: u32, recPtr: usize, recLen: i32): usize {
   __collect();
@@ -182,7 +251,7 @@ export function sysdig_to_splunk(tagPtr: usize, tagLen: i32, sec: u32, nsec: u32
     { stdout: process.stderr, stderr: process.stderr },
   );
   if (error) throw error;
-  return out;
+  return { path: out, ecsBytes };
 }
 
 function wasmFilter(path, fn) {
