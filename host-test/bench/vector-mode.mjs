@@ -9,34 +9,23 @@
 // (build-vector.sh --release); a dev build runs, but its numbers say little.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 import { samples } from '../test/samples.mjs';
 import { remapFiles } from '../vector/program.mjs';
 import { median, printTable, fmtRate } from './measure.mjs';
+import { findVector as findVectorBin } from '../e2e/harness.mjs';
 
 const BLOCK_RECORDS = 256;
 const RUN_TIMEOUT_MS = 600_000;
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
 
-/** { vector } from VECTOR_BIN or PATH, or { reason }. */
+/** { vector } from VECTOR_BIN or PATH (the e2e suite's lookup), or { reason }. */
 export function findVector() {
-  const isExec = (p) => {
-    try {
-      accessSync(p, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (process.env.VECTOR_BIN) {
-    return isExec(process.env.VECTOR_BIN) ? { vector: process.env.VECTOR_BIN } : { reason: `VECTOR_BIN=${process.env.VECTOR_BIN} is not executable` };
-  }
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir && isExec(join(dir, 'vector'))) return { vector: join(dir, 'vector') };
-  }
-  return { reason: 'no vector binary (VECTOR_BIN or PATH)' };
+  const vector = findVectorBin();
+  if (vector) return { vector };
+  return { reason: process.env.VECTOR_BIN ? `VECTOR_BIN=${process.env.VECTOR_BIN} is not executable` : 'no vector binary (VECTOR_BIN or PATH)' };
 }
 
 export async function runVectorMode({ vector, root, records, repeat, families, log }) {

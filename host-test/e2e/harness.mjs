@@ -46,6 +46,13 @@ export function findFluentBit() {
   return whichOnPath('fluent-bit');
 }
 
+/** Vector from VECTOR_BIN or PATH, or null. */
+export function findVector() {
+  const fromEnv = process.env.VECTOR_BIN;
+  if (fromEnv) return isExecutable(fromEnv) ? fromEnv : null;
+  return whichOnPath('vector');
+}
+
 /** flb-wamrc from FLB_WAMRC_BIN, PATH, or next to the fluent-bit binary. */
 export function findWamrc(fluentBit = findFluentBit()) {
   const fromEnv = process.env.FLB_WAMRC_BIN;

@@ -4,26 +4,14 @@
 // vector.yaml and `vector test` passes its unit tests (vector.tests.yaml).
 
 import { execFileSync, spawn } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FIELDS_VRL, readFieldTable, renderFieldsVrl } from '../../vector/tools/gen-fields-vrl.mjs';
 import { REPO_ROOT, VECTOR_CONFIG, VRL_DIR, remapFiles } from '../vector/program.mjs';
+import { findVector } from '../e2e/harness.mjs';
 
-function findVector() {
-  const isExec = (p) => {
-    try {
-      accessSync(p, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (process.env.VECTOR_BIN) return isExec(process.env.VECTOR_BIN) ? process.env.VECTOR_BIN : null;
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) if (dir && isExec(join(dir, 'vector'))) return join(dir, 'vector');
-  return null;
-}
 const VECTOR = findVector();
 const NO_VECTOR = 'no vector binary: set VECTOR_BIN or put vector on PATH (../shared/tools/vector/build-vector.sh builds one)';
 
