@@ -21,11 +21,14 @@ const STRIDE: i32 = 4; // kind, a, b, next
 
 const I64_MAX_DIGITS = "9223372036854775807";
 
+/** Doc.view's answer. */
+let viewPtr: usize = 0;
+let viewLen: i32 = 0;
+
 export class Doc {
   tape: Tape = new Tape();
   /** Composed text values live here, as UTF-8 (unescaped). */
   text: ByteBuf = new ByteBuf();
-  private consts: string[] = [];
   private heads: StaticArray<i32> = new StaticArray<i32>(FIELDS.length);
   private tails: StaticArray<i32> = new StaticArray<i32>(FIELDS.length);
   private nodes: IntBuf = new IntBuf();
@@ -56,7 +59,6 @@ export class Doc {
     }
     this.nodes.reset();
     this.text.reset();
-    this.consts.length = 0;
   }
 
   trim(): void {
@@ -77,7 +79,10 @@ export class Doc {
   @inline nodeA(n: i32): i32 { return this.nodes.get(n * STRIDE + 1); }
   @inline nodeB(n: i32): i32 { return this.nodes.get(n * STRIDE + 2); }
   @inline nodeNext(n: i32): i32 { return this.nodes.get(n * STRIDE + 3); }
-  @inline constOf(n: i32): string { return unchecked(this.consts[this.nodeA(n)]); }
+  /** The node's constant. Constants are the module's own strings (static
+   *  data, or kept by the caller for the call), so the node holds the
+   *  string's address, not a managed reference: no array push per value. */
+  @inline constOf(n: i32): string { return changetype<string>(<usize>this.nodeA(n)); }
 
   /** Sets a token value if the field has none yet and the token fits the
    *  field's type. Returns whether it was set. */
@@ -171,42 +176,57 @@ export class Doc {
   }
 
   private appendConst(f: i32, s: string): void {
-    this.consts.push(s);
-    this.append(f, V_CONST, this.consts.length - 1, 0);
+    this.append(f, V_CONST, <i32>changetype<usize>(s), 0);
   }
 
   private append(f: i32, kind: i32, a: i32, b: i32): void {
     const nodes = this.nodes;
-    nodes.ensure(STRIDE);
     const at = nodes.len;
-    const n = at / STRIDE;
-    nodes.set(at, kind); nodes.set(at + 1, a); nodes.set(at + 2, b); nodes.set(at + 3, -1);
+    nodes.ensure(STRIDE);
+    const p = nodes.ptr + (<usize>at << 2);
+    store<i32>(p, kind); store<i32>(p, a, 4); store<i32>(p, b, 8); store<i32>(p, -1, 12);
     nodes.len = at + STRIDE;
-    const tail = unchecked(this.tails[f]);
+    const n = at >> 2;
+    const tails = changetype<usize>(this.tails) + (<usize>f << 2);
+    const tail = load<i32>(tails);
     if (tail < 0) {
       unchecked(this.heads[f] = n);
       unchecked(this.setBits[f >> 6] |= (<u64>1) << <u64>(f & 63));
     }
-    else nodes.set(tail * STRIDE + 3, n);
-    unchecked(this.tails[f] = n);
+    else store<i32>(nodes.ptr + (<usize>tail << 4), n, 12);
+    store<i32>(tails, n);
   }
 
   /** Whether list field `f` already holds a value with the same text. */
   private hasEqualValue(f: i32, kind: i32, a: i32, b: i32): bool {
     let n = this.first(f);
     if (n < 0) return false;
-    const want = this.scratchA;
-    want.reset();
-    if (kind == V_TEXT) want.bytes(this.text.ptr + <usize>a, b - a);
-    else this.tokenText(a, want);
-    const have = this.scratchB;
+    this.view(kind, a, b, this.scratchA);
+    const wantPtr = viewPtr;
+    const wantLen = viewLen;
     while (n >= 0) {
-      have.reset();
-      this.nodeText(n, have);
-      if (have.len == want.len && memory.compare(have.ptr, want.ptr, <usize>want.len) == 0) return true;
+      this.view(this.nodeKind(n), this.nodeA(n), this.nodeB(n), this.scratchB);
+      if (viewLen == wantLen && memory.compare(viewPtr, wantPtr, <usize>wantLen) == 0) return true;
       n = this.nodeNext(n);
     }
     return false;
+  }
+
+  /** Sets viewPtr/viewLen to a value's text: where it already is when it
+   *  can be read in place (composed text, an unescaped string or any other
+   *  token of the record), else decoded into `scratch`. */
+  private view(kind: i32, a: i32, b: i32, scratch: ByteBuf): void {
+    if (kind == V_TEXT) { viewPtr = this.text.ptr + <usize>a; viewLen = b - a; return; }
+    if (kind == V_TOKEN) {
+      const tape = this.tape;
+      if (tape.kind(a) != T_STR) { viewPtr = tape.ptr(tape.start(a)); viewLen = tape.end(a) - tape.start(a); return; }
+      if ((tape.flags(a) & F_ESCAPED) == 0) { viewPtr = tape.ptr(tape.innerStart(a)); viewLen = tape.innerLen(a); return; }
+    }
+    scratch.reset();
+    if (kind == V_TOKEN) this.tokenText(a, scratch);
+    else scratch.ascii(changetype<string>(<usize>a));
+    viewPtr = scratch.ptr;
+    viewLen = scratch.len;
   }
 
   private tokenText(tok: i32, out: ByteBuf): void {
@@ -257,6 +277,7 @@ export class Doc {
 function isPlaceholder(tape: Tape, tok: i32): bool {
   const n = tape.innerLen(tok);
   if (n == 0) return true;
+  if (n < 3 || n > 5) return false;
   return tape.stringEquals(tok, "<NA>") || tape.stringEquals(tok, "N/A") || tape.stringEquals(tok, "<N/A>");
 }
 

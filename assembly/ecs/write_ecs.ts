@@ -6,13 +6,20 @@ import { Doc } from "./doc";
 import { FIELDS } from "./fields";
 import { writeNode } from "./values";
 
-/** Ids of the objects currently open, outermost first (Field.parentIds). */
-const open: i32[] = [];
+/** Ids of the objects currently open, outermost first (Field.parentIds):
+ *  a fixed array and a depth, since Array's push and pop are calls. */
+const open = new StaticArray<i32>(maxParents() + 1);
+
+function maxParents(): i32 {
+  let most = 0;
+  for (let i = 0; i < FIELDS.length; i++) most = max(most, FIELDS[i].parentIds.length);
+  return most;
+}
 
 /** Writes the fields of `doc` as the members of an object already opened in
  *  `out` (the caller writes "{" before and the rest after). */
 export function writeEcsFields(out: ByteBuf, doc: Doc): void {
-  open.length = 0;
+  let depth = 0;
   let firstAtLevel = true;
   // The fields with a value, in table order: the set bits, lowest first.
   for (let w = 0, base = 0, bits: u64 = 0; ; ) {
@@ -29,20 +36,26 @@ export function writeEcsFields(out: ByteBuf, doc: Doc): void {
     const field = unchecked(FIELDS[f]);
     const ids = field.parentIds;
     const parents = ids.length;
-    // FIELDS is sorted by path, so the fields of one object are adjacent:
-    // close the objects this field is not inside, open the ones it is.
-    let common = 0;
-    while (common < open.length && common < parents && unchecked(open[common]) == unchecked(ids[common])) common++;
-    while (open.length > common) {
-      out.byte(0x7d);
-      open.pop();
-      firstAtLevel = false;
-    }
-    if (!firstAtLevel) out.byte(0x2c);
-    for (let s = common; s < parents; s++) {
-      writeKey(out, unchecked(field.keys[s]));
-      out.byte(0x7b);
-      open.push(unchecked(ids[s]));
+    if (depth == parents && (parents == 0 || unchecked(open[parents - 1]) == unchecked(ids[parents - 1]))) {
+      // In the object the previous field was in (object ids name a whole
+      // path, so the innermost one matching says all of them do).
+      if (!firstAtLevel) out.byte(0x2c);
+    } else {
+      // FIELDS is sorted by path, so the fields of one object are adjacent:
+      // close the objects this field is not inside, open the ones it is.
+      let common = 0;
+      while (common < depth && common < parents && unchecked(open[common]) == unchecked(ids[common])) common++;
+      while (depth > common) {
+        out.byte(0x7d);
+        depth--;
+        firstAtLevel = false;
+      }
+      if (!firstAtLevel) out.byte(0x2c);
+      for (let s = common; s < parents; s++) {
+        writeKey(out, unchecked(field.keys[s]));
+        out.byte(0x7b);
+        unchecked(open[depth++] = unchecked(ids[s]));
+      }
     }
     writeKey(out, unchecked(field.keys[parents]));
     if (field.isList) {
@@ -60,10 +73,11 @@ export function writeEcsFields(out: ByteBuf, doc: Doc): void {
     }
     firstAtLevel = false;
   }
-  while (open.length > 0) { out.byte(0x7d); open.pop(); }
+  while (depth > 0) { out.byte(0x7d); depth--; }
 }
 
 /** Writes a precomputed `"key":`. */
 @inline function writeKey(out: ByteBuf, key: ArrayBuffer): void {
   out.bytes(changetype<usize>(key), key.byteLength);
 }
+

@@ -47,13 +47,20 @@ function fail(code: i32, at: i32): bool {
 }
 
 @inline function isWs(c: i32): bool {
-  return c == 0x20 || c == 0x0a || c == 0x0d || c == 0x09;
+  return c <= 0x20 && (c == 0x20 || c == 0x0a || c == 0x0d || c == 0x09);
 }
 
-function skipWs(tape: Tape, p: i32): i32 {
+function skipBlanks(tape: Tape, p: i32): i32 {
+  tape.hasBlanks = true;
   const size = tape.size;
   while (p < size && isWs(tape.byteAt(p))) p++;
   return p;
+}
+
+/** The first non-whitespace position from p. Fluent Bit hands over compact
+ *  JSON, so the usual answer is p itself, found without a call. */
+@inline function skipWs(tape: Tape, p: i32): i32 {
+  return p < tape.size && isWs(tape.byteAt(p)) ? skipBlanks(tape, p) : p;
 }
 
 /** Parses `size` bytes at `base` into `tape`. On failure sets parseError and

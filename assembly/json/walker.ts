@@ -54,6 +54,12 @@ const M_KV: i32 = 2;
 const FRAME: i32 = 4; // mode, cursor, end, serial
 
 const frames = new IntBuf();
+
+/** writeSpans' open containers: where each ends (token index) and, for an
+ *  object, its serial for duplicate detection (0 for an array). */
+const SPAN_DEPTH: i32 = 64;
+const spanEnds = new StaticArray<i32>(SPAN_DEPTH + 1);
+const spanSerials = new StaticArray<i32>(SPAN_DEPTH + 1);
 const keyScratch = new ByteBuf();
 const valueScratch = new ByteBuf();
 
@@ -99,21 +105,30 @@ function seenGrow(out: ByteBuf): void {
   heap.free(old.ptr);
 }
 
-/** Records a key; false if this object already has it. */
+/** Where a recorded key is: offset >= 0 is into the output being written;
+ *  ~offset is into the input (the span walk records keys it has not copied
+ *  yet by their place in the record, which never moves). */
+let inputBase: usize = 0;
+@inline function keyAddress(offset: i32, out: ByteBuf): usize {
+  return offset >= 0 ? out.ptr + <usize>offset : inputBase + <usize>(~offset);
+}
+
+/** Records a key (its quotes included); false if this object already has it. */
 function seenInsert(serial: i32, hash: u32, offset: i32, length: i32, out: ByteBuf): bool {
   if ((seenCount + 1) * 2 > seenCap) seenGrow(out);
   const mask = <u32>(seenCap - 1);
+  const table = seen.ptr;
   let s = (hash ^ (<u32>serial * 0x9e3779b1)) & mask;
   while (true) {
-    const at = <i32>s * SEEN;
-    if (seen.get(at) != generation) {
-      seen.set(at, generation); seen.set(at + 1, serial); seen.set(at + 2, <i32>hash);
-      seen.set(at + 3, offset); seen.set(at + 4, length);
+    const e = table + (<usize>s * <usize>(SEEN << 2));
+    if (load<i32>(e) != generation) {
+      store<i32>(e, generation); store<i32>(e, serial, 4); store<i32>(e, <i32>hash, 8);
+      store<i32>(e, offset, 12); store<i32>(e, length, 16);
       seenCount++;
       return true;
     }
-    if (seen.get(at + 1) == serial && <u32>seen.get(at + 2) == hash && seen.get(at + 4) == length &&
-        memory.compare(out.ptr + <usize>seen.get(at + 3), out.ptr + <usize>offset, <usize>length) == 0) {
+    if (load<i32>(e, 4) == serial && <u32>load<i32>(e, 8) == hash && load<i32>(e, 16) == length &&
+        memory.compare(keyAddress(load<i32>(e, 12), out), keyAddress(offset, out), <usize>length) == 0) {
       return false;
     }
     s = (s + 1) & mask;
@@ -194,12 +209,31 @@ function appendSafeKey(dst: ByteBuf, src: usize, n: i32): void {
   dst.ensure(n + 1);
   let q = dst.ptr + <usize>dst.len;
   if (blank) store<u8>(q++, 0x5f);
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  // 8 bytes per step while no "]" is among them (Falco's names have one at
+  // most, at the end): each ".", "[" or NUL byte becomes "_" in the word.
+  for (; i + 8 <= n; i += 8) {
+    const w = load<u64>(src + <usize>i);
+    if (exactByte(w, 0x5d) != 0) break;
+    const hits = exactByte(w, 0x2e) | exactByte(w, 0x5b) | exactByte(w, 0);
+    const fill = (hits >> 7) * 0xff;
+    store<u64>(q, (w & ~fill) | (ONES * 0x5f & fill));
+    q += 8;
+  }
+  for (; i < n; i++) {
     const c = load<u8>(src + <usize>i);
     if (c == 0x2e || c == 0x5b || c == 0) store<u8>(q++, 0x5f);
     else if (c != 0x5d) store<u8>(q++, c);
   }
   dst.len = <i32>(q - dst.ptr);
+}
+
+/** 0x80 in each byte of `w` that equals `b`, and nowhere else (exact,
+ *  unlike hasByte, whose borrow can flag a byte above a match). */
+@inline function exactByte(w: u64, b: u64): u64 {
+  const x = w ^ (ONES * b);
+  const LOWS: u64 = 0x7f7f7f7f7f7f7f7f;
+  return ~(((x & LOWS) + LOWS) | x | LOWS);
 }
 
 /** A scalar that enter() would copy byte for byte: a string that needs no
@@ -252,14 +286,17 @@ function keyContentHash(p: usize, n: i32): u32 {
 
 /** For a key writeSafeKey would write unchanged (no escapes, no invalid
  *  UTF-8, no "." "[" "]", not blank), the hash of its content
- *  (keyContentHash); NOT_PLAIN otherwise. Most keys are plain, and are
- *  copied as they are. */
+ *  (keyContentHash, computed in the same pass); NOT_PLAIN otherwise. Most
+ *  keys are plain, and are copied as they are. */
 function plainKeyHash(tape: Tape, keyTok: i32): u64 {
   if ((tape.flags(keyTok) & (F_ESCAPED | F_REPAIR)) != 0) return NOT_PLAIN;
   const p = tape.ptr(tape.innerStart(keyTok));
   const n = tape.innerLen(keyTok);
+  const K: u64 = 0x9e3779b97f4a7c15;
+  let h: u64 = <u64>n * K;
   // Unescaped JSON string content holds no control characters, so the
-  // only blank byte it can have is the space.
+  // only blank byte it can have is the space. (hasByte may flag a byte
+  // above a real match: then a plain key takes the slower, equal path.)
   let blank = true;
   let i = 0;
   // Words only while they lie inside the key: never a read past it.
@@ -267,19 +304,21 @@ function plainKeyHash(tape: Tape, keyTok: i32): u64 {
     const w = load<u64>(p + <usize>i);
     if ((hasByte(w, 0x2e) | hasByte(w, 0x5b) | hasByte(w, 0x5d)) != 0) return NOT_PLAIN;
     if (w != ONES * 0x20) blank = false;
+    h = (h ^ w) * K;
   }
   if (n - i >= 4) {
     const w = tailWord(p, i, n);
     if ((hasByte(w, 0x2e) | hasByte(w, 0x5b) | hasByte(w, 0x5d)) != 0) return NOT_PLAIN;
-    if (w != ONES * 0x20) blank = false;
-    i = n;
+    if (blank && w == ONES * 0x20) return NOT_PLAIN;
+    return <u64><u32>(((h ^ w) * K) >> 32);
   }
   for (; i < n; i++) {
     const c = <i32>load<u8>(p + <usize>i);
     if (c == 0x2e || c == 0x5b || c == 0x5d) return NOT_PLAIN;
     if (c != 0x20) blank = false;
+    h = (h ^ <u64>c) * K;
   }
-  return blank ? NOT_PLAIN : <u64>keyContentHash(p, n);
+  return blank ? NOT_PLAIN : <u64><u32>(h >> 32);
 }
 
 /** True when an object (or a {key, value} list) has a key longer than `limit` bytes. */
@@ -307,6 +346,7 @@ export class Walker {
   static beginRecord(): void { seenReset(); }
 
   write(out: ByteBuf, tape: Tape, root: i32, mode: WalkMode): void {
+    if (this.spanWalkFits(tape, root, mode) && this.writeSpans(out, tape, root)) return;
     frames.reset();
     if (!this.enter(out, tape, root, mode, 1)) return;
     while (frames.len > 0) {
@@ -372,6 +412,84 @@ export class Walker {
       if (redacting) this.redactValue(out, tape, keyTok);
       else this.enter(out, tape, valTok, mode, depth);
     }
+  }
+
+  /** Whether writeSpans can write this value: an Elasticsearch-safe walk
+   *  (safe keys, duplicate keys dropped, {key, value} lists) of a compact
+   *  container in which nothing is too deep, too long, damaged or beyond
+   *  64 bits, and nothing is substituted or redacted. */
+  private spanWalkFits(tape: Tape, root: i32, mode: WalkMode): bool {
+    if (!mode.safeKeys || !mode.dedupe || !mode.keyValueLists || mode.redact) return false;
+    if (tape.hasBlanks || tape.hasRepair || tape.hasUnsafeNumber || this.substituteTok >= 0) return false;
+    if (mode.maxDepth > 0 && tape.maxDepth > mode.maxDepth) return false;
+    if (mode.maxKeyBytes > 0 && tape.maxStringLen > mode.maxKeyBytes) return false;
+    const kind = tape.kind(root);
+    return (kind == T_OBJ || kind == T_ARR) && tape.maxDepth <= SPAN_DEPTH;
+  }
+
+  /** The same output as the member-by-member walk, for the values
+   *  spanWalkFits accepts: there, that walk copies every token as it came
+   *  and only rewrites keys that are not plain and drops repeated keys, so
+   *  this copies the record in runs between those places, one copy per
+   *  run instead of one per member. False (nothing written) when it meets
+   *  a {key, value} list, which only the full walk rewrites. */
+  private writeSpans(out: ByteBuf, tape: Tape, root: i32): bool {
+    const mark = out.len;
+    inputBase = tape.base;
+    let copyFrom = tape.start(root);
+    let depth = 0;
+    let i = root;
+    const stop = tape.next(root);
+    while (i < stop) {
+      // Close the containers that end here.
+      while (depth > 0 && unchecked(spanEnds[depth - 1]) <= i) depth--;
+      if (depth > 0 && unchecked(spanSerials[depth - 1]) != 0) {
+        // A member of an object: i is its key, i + 1 its value.
+        const serial = unchecked(spanSerials[depth - 1]);
+        const keyTok = i;
+        const valTok = i + 1;
+        const keyFrom = tape.start(keyTok);
+        const plain = plainKeyHash(tape, keyTok);
+        if (plain != NOT_PLAIN) {
+          if (!seenInsert(serial, <u32>plain, ~keyFrom, tape.end(keyTok) - keyFrom, out)) {
+            // A repeated key: the member and the comma before it go.
+            out.bytes(tape.ptr(copyFrom), keyFrom - 1 - copyFrom);
+            copyFrom = tape.end(valTok);
+            i = tape.next(valTok);
+            this.loss |= LOSS_DUPLICATE_KEY;
+            continue;
+          }
+        } else {
+          out.bytes(tape.ptr(copyFrom), keyFrom - copyFrom);
+          const keyStart = out.len;
+          this.loss |= writeSafeKey(out, tape, keyTok);
+          const len = out.len - keyStart;
+          if (!seenInsert(serial, keyContentHash(out.ptr + <usize>(keyStart + 1), len - 2), keyStart, len, out)) {
+            out.len = keyStart - 1;
+            copyFrom = tape.end(valTok);
+            i = tape.next(valTok);
+            this.loss |= LOSS_DUPLICATE_KEY;
+            continue;
+          }
+          copyFrom = tape.end(keyTok);
+        }
+        i = valTok;
+      }
+      const kind = tape.kind(i);
+      if (kind == T_OBJ || kind == T_ARR) {
+        if (kind == T_ARR && tape.next(i) > i + 1 && tape.kind(i + 1) == T_OBJ && isKeyValueList(tape, i)) {
+          out.len = mark;
+          seenReset();
+          return false;
+        }
+        unchecked(spanEnds[depth] = tape.next(i));
+        unchecked(spanSerials[depth] = kind == T_OBJ ? ++serialCounter : 0);
+        depth++;
+      }
+      i++;
+    }
+    out.bytes(tape.ptr(copyFrom), tape.end(root) - copyFrom);
+    return true;
   }
 
   private isSecret(tape: Tape, keyTok: i32): bool {

@@ -53,19 +53,31 @@ export const FNV_PRIME: u32 = 16777619;
 
 export class KeyTable {
   names: string[];
+  /** The names in UTF-8, kept alive here; lookups read them through
+   *  namePtrs and nameLens. */
   private utf8: ArrayBuffer[] = [];
-  private slots: Int32Array;
+  /** By name index + 1: where its UTF-8 bytes are, and how many. Flat
+   *  arrays, so that a probe is a few loads (the interpreter pays per
+   *  instruction, and every key of every mapped object is looked up). */
+  private namePtrs: StaticArray<usize>;
+  private nameLens: StaticArray<i32>;
+  /** Open addressing: name index + 1, or 0 for an empty slot. */
+  private slots: StaticArray<i32>;
   private mask: u32;
 
   constructor(names: string[]) {
     this.names = names;
     let size = 16;
     while (size < names.length * 3) size <<= 1;
-    this.slots = new Int32Array(size);
+    this.slots = new StaticArray<i32>(size);
     this.mask = <u32>(size - 1);
+    this.namePtrs = new StaticArray<usize>(names.length + 1);
+    this.nameLens = new StaticArray<i32>(names.length + 1);
     for (let i = 0; i < names.length; i++) {
       const b = String.UTF8.encode(names[i]);
       this.utf8.push(b);
+      this.namePtrs[i + 1] = changetype<usize>(b);
+      this.nameLens[i + 1] = b.byteLength;
       let s = keyHash(changetype<usize>(b), b.byteLength) & this.mask;
       while (this.slots[s] != 0) s = (s + 1) & this.mask;
       this.slots[s] = i + 1;
@@ -74,21 +86,25 @@ export class KeyTable {
 
   /** Index of the name spelled by the `len` bytes at `ptr`, or -1. */
   lookup(ptr: usize, len: i32): i32 {
-    let s = keyHash(ptr, len) & this.mask;
+    const slots = changetype<usize>(this.slots);
+    const mask = this.mask;
+    let s = keyHash(ptr, len) & mask;
     while (true) {
-      const v = unchecked(this.slots[s]);
+      const v = load<i32>(slots + (<usize>s << 2));
       if (v == 0) return -1;
-      const b = unchecked(this.utf8[v - 1]);
-      if (b.byteLength == len && sameBytes(changetype<usize>(b), ptr, len)) return v - 1;
-      s = (s + 1) & this.mask;
+      if (unchecked(this.nameLens[v]) == len && sameBytes(unchecked(this.namePtrs[v]), ptr, len)) return v - 1;
+      s = (s + 1) & mask;
     }
   }
 
   /** Index of the name held by a string token, or -1. */
-  lookupToken(tape: Tape, tok: i32): i32 {
-    if ((tape.flags(tok) & F_ESCAPED) == 0) {
-      return this.lookup(tape.ptr(tape.innerStart(tok)), tape.innerLen(tok));
-    }
+  @inline lookupToken(tape: Tape, tok: i32): i32 {
+    return (tape.flags(tok) & F_ESCAPED) == 0
+      ? this.lookup(tape.ptr(tape.innerStart(tok)), tape.innerLen(tok))
+      : this.lookupDecoded(tape, tok);
+  }
+
+  private lookupDecoded(tape: Tape, tok: i32): i32 {
     scratch.reset();
     decodeStringToken(scratch, tape, tok);
     return this.lookup(scratch.ptr, scratch.len);
