@@ -72,6 +72,9 @@ export function parse(tape: Tape, base: usize, size: i32): bool {
   let p = skipWs(tape, 0);
   if (p >= size) return fail(E_EMPTY, p);
   let state = S_VALUE;
+  // Whether the innermost open container is an object, kept here rather
+  // than read back from the stack and the tape after every value.
+  let inObject = false;
   while (true) {
     if (state == S_VALUE) {
       if (p >= size) return fail(E_EOF, p);
@@ -79,12 +82,14 @@ export function parse(tape: Tape, base: usize, size: i32): bool {
       if (c == 0x7b /* { */ || c == 0x5b /* [ */) {
         const t = tape.add(c == 0x7b ? T_OBJ : T_ARR, p);
         stack.push(t);
+        inObject = c == 0x7b;
         if (stack.len > tape.maxDepth) tape.maxDepth = stack.len;
         p = skipWs(tape, p + 1);
         if (p >= size) return fail(E_EOF, p);
         const d = tape.byteAt(p);
         if (d == c + 2 /* } or ] */) {
           closeContainer(tape, p);
+          inObject = stack.len > 0 && tape.kind(stack.top()) == T_OBJ;
           p++;
           state = S_AFTER;
         } else {
@@ -119,12 +124,12 @@ export function parse(tape: Tape, base: usize, size: i32): bool {
       }
       if (p >= size) return fail(E_EOF, p);
       const c = tape.byteAt(p);
-      const inObject = tape.kind(stack.top()) == T_OBJ;
       if (c == 0x2c) {
         p = skipWs(tape, p + 1);
         state = inObject ? S_KEY : S_VALUE;
       } else if ((inObject && c == 0x7d) || (!inObject && c == 0x5d)) {
         closeContainer(tape, p);
+        inObject = stack.len > 0 && tape.kind(stack.top()) == T_OBJ;
         p++;
       } else {
         return fail(E_UNEXPECTED, p);
@@ -225,7 +230,7 @@ export function utf8SequenceLength(base: usize, p: i32, size: i32): i32 {
   return n;
 }
 
-function scanString(tape: Tape, start: i32): i32 {
+@inline function scanString(tape: Tape, start: i32): i32 {
   const t = tape.add(T_STR, start);
   const base = tape.base;
   const size = tape.size;

@@ -346,7 +346,12 @@ export class Walker {
   static beginRecord(): void { seenReset(); }
 
   write(out: ByteBuf, tape: Tape, root: i32, mode: WalkMode): void {
-    if (this.spanWalkFits(tape, root, mode) && this.writeSpans(out, tape, root)) return;
+    if (this.spanWalkFits(tape, root, mode)) this.writeSpans(out, tape, root, mode);
+    else this.writeMembers(out, tape, root, mode);
+  }
+
+  /** Writes a value member by member (any mode, any value). */
+  private writeMembers(out: ByteBuf, tape: Tape, root: i32, mode: WalkMode): void {
     frames.reset();
     if (!this.enter(out, tape, root, mode, 1)) return;
     while (frames.len > 0) {
@@ -431,10 +436,9 @@ export class Walker {
    *  spanWalkFits accepts: there, that walk copies every token as it came
    *  and only rewrites keys that are not plain and drops repeated keys, so
    *  this copies the record in runs between those places, one copy per
-   *  run instead of one per member. False (nothing written) when it meets
-   *  a {key, value} list, which only the full walk rewrites. */
-  private writeSpans(out: ByteBuf, tape: Tape, root: i32): bool {
-    const mark = out.len;
+   *  run instead of one per member. A {key, value} list, which is
+   *  rewritten as an object, is written member by member. */
+  private writeSpans(out: ByteBuf, tape: Tape, root: i32, mode: WalkMode): void {
     inputBase = tape.base;
     let copyFrom = tape.start(root);
     let depth = 0;
@@ -478,9 +482,11 @@ export class Walker {
       const kind = tape.kind(i);
       if (kind == T_OBJ || kind == T_ARR) {
         if (kind == T_ARR && tape.next(i) > i + 1 && tape.kind(i + 1) == T_OBJ && isKeyValueList(tape, i)) {
-          out.len = mark;
-          seenReset();
-          return false;
+          out.bytes(tape.ptr(copyFrom), tape.start(i) - copyFrom);
+          this.writeMembers(out, tape, i, mode);
+          copyFrom = tape.end(i);
+          i = tape.next(i);
+          continue;
         }
         unchecked(spanEnds[depth] = tape.next(i));
         unchecked(spanSerials[depth] = kind == T_OBJ ? ++serialCounter : 0);
@@ -489,7 +495,6 @@ export class Walker {
       i++;
     }
     out.bytes(tape.ptr(copyFrom), tape.end(root) - copyFrom);
-    return true;
   }
 
   private isSecret(tape: Tape, keyTok: i32): bool {

@@ -1,0 +1,100 @@
+// The ECS payload walk has two paths (assembly/json/walker.ts): compact
+// records, as Fluent Bit hands them over, are copied in runs between the
+// keys it rewrites or drops (writeSpans); anything else (whitespace between
+// tokens, damaged strings, numbers beyond 64 bits, nesting or keys over the
+// limits) is written member by member (writeMembers). They must agree: the
+// same record, compact and with whitespace added, must give the same
+// `sysdig`/`falco` payload, error.message and tags.
+
+import { describe, it, expect, beforeAll } from 'vitest';
+import fc from 'fast-check';
+import { loadFilter, parseExact } from '../host.mjs';
+import { goldenInputs, mutant } from './mutants.mjs';
+import { runtimeSample } from './samples.mjs';
+
+const OPTS = { tag: 'sysdig', sec: 1700000000, nsec: 123456789 };
+
+let filter;
+beforeAll(async () => {
+  filter = await loadFilter();
+});
+
+/** The text with a space after every "{", "[", ":" and "," outside strings. */
+function spaceOut(text) {
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    out += c;
+    if (inString) {
+      if (c === '\\') out += text[++i] ?? '';
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[' || c === ':' || c === ',') out += ' ';
+  }
+  return out;
+}
+
+/** What the payload walk decides, from one ECS document. */
+function walked(record) {
+  const res = filter.call('sysdig_to_ecs', record, OPTS);
+  if (res.status !== 'ok') throw new Error(`status ${res.status}`);
+  const doc = parseExact(res.output);
+  return { payload: doc.sysdig ?? doc.falco, error: doc.error?.message ?? null, tags: doc.tags ?? null };
+}
+
+/** A leading space is whitespace the parser notes (Tape.hasBlanks), so the
+ *  record goes member by member, and nothing in the output can change with
+ *  it. Spaces inside also would, but objects kept as JSON text (too deep,
+ *  keys too long) keep them, so that comparison is made only without those. */
+function expectSameWalk(compact) {
+  const compactWalk = walked(compact);
+  expect(compactWalk, compact.slice(0, 300)).toEqual(walked(` ${compact}`));
+  if (!/kept as JSON text/.test(compactWalk.error ?? '')) {
+    expect(compactWalk, compact.slice(0, 300)).toEqual(walked(spaceOut(compact)));
+  }
+}
+
+describe('compact and spaced records give the same payload', () => {
+  const runtime = runtimeSample.trim();
+  it('checks what it means to check: spacing changes the input, not the payload', () => {
+    const spaced = spaceOut(runtime);
+    expect(spaced.length).toBeGreaterThan(runtime.length);
+    const { payload } = walked(runtime);
+    expect(payload.content.fields.proc_aname_2).toBe('su');
+    expect(walked(spaced).payload).toEqual(payload);
+  });
+
+  // Repeated keys at the start, middle and end of objects, plain and
+  // rewritten, equal only once written, inside {key, value} lists, empty
+  // containers and nesting.
+  const cases = [
+    '"a":1,"a":2',
+    '"a.b":1,"a_b":2,"a[b]":3,"a_b":4',
+    '"ab":1,"a\\u0062":2',
+    '" ":1,"  ":2,"_":3,"":4,"":5',
+    '"x]":1,"x":2,"k\\n":3,"k\\n":4',
+    '"abcdefgh.ijklmnopq":1,"abcdefgh_ijklmnopq":2',
+    '"l":[{"key":"a.b","value":1},{"key":"a_b","value":2}],"m":[{"key":"k","value":{"a":1,"a":2}}]',
+    '"e":{},"f":[],"g":[[],{}],"h":{"x":{"y":{"z":[1,{"z":2,"z":3}]}}}',
+    '"n":[{"a":1},{"a":1,"a":2}],"o":[{"key":1,"value":2}]',
+  ];
+  for (const members of cases) {
+    it(`members ${members}`, () => {
+      expectSameWalk(runtime.replace(/^\{/, `{${members},`));
+      expectSameWalk(`${runtime.replace(/\}$/, '')},${members}}`);
+      expectSameWalk(runtime.replace('"fields":{', `"fields":{${members},`));
+    });
+  }
+
+  it('for mutants of every golden input', () => {
+    for (const { tree } of goldenInputs) {
+      fc.assert(
+        fc.property(mutant(tree), (text) => {
+          expectSameWalk(text);
+        }),
+        { seed: 7, numRuns: 40 },
+      );
+    }
+  });
+});
