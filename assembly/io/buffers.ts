@@ -73,6 +73,16 @@ export class ByteBuf {
 
   /** Appends a string known to be ASCII (the module's own constants). */
   ascii(s: string): void {
+    const at = changetype<usize>(s);
+    if (at < __heap_base) {
+      // A literal of the module: its bytes once made are reused (a copy is
+      // one instruction; narrowing UTF-16 is a loop the interpreter pays for
+      // at every write).
+      const slot = <usize>(((at >> 4) ^ (at >> 10)) & (ASCII_SLOTS - 1)) << 2;
+      if (load<usize>(asciiKeys + slot) != at) fillAsciiSlot(slot, s);
+      this.bytes(load<usize>(asciiBytes + slot), <i32>load<u32>(asciiLens + slot));
+      return;
+    }
     const n = s.length;
     this.ensure(n);
     const src = changetype<usize>(s);
@@ -161,4 +171,27 @@ export class IntBuf {
   @inline get(i: i32): i32 { return load<i32>(this.ptr + (<usize>i << 2)); }
   @inline set(i: i32, v: i32): void { store<i32>(this.ptr + (<usize>i << 2), v); }
   @inline top(): i32 { return load<i32>(this.ptr + (<usize>(this.len - 1) << 2)); }
+}
+
+// The bytes of the module's own string literals, as ByteBuf.ascii writes
+// them. Literals live below __heap_base and never change, so a literal's
+// address names its text for the life of the instance. Direct-mapped: a
+// slot holds the last literal that hashed to it; memory stays bounded.
+const ASCII_SLOTS: i32 = 256;
+const asciiKeys: usize = heap.alloc(<usize>ASCII_SLOTS << 2);
+const asciiBytes: usize = heap.alloc(<usize>ASCII_SLOTS << 2);
+const asciiLens: usize = heap.alloc(<usize>ASCII_SLOTS << 2);
+memory.fill(asciiKeys, 0, <usize>ASCII_SLOTS << 2);
+memory.fill(asciiBytes, 0, <usize>ASCII_SLOTS << 2);
+
+function fillAsciiSlot(slot: usize, s: string): void {
+  const n = s.length;
+  const old = load<usize>(asciiBytes + slot);
+  if (old != 0) heap.free(old);
+  const bytes = heap.alloc(<usize>max(n, 1));
+  const src = changetype<usize>(s);
+  for (let i = 0; i < n; i++) store<u8>(bytes + <usize>i, <u8>load<u16>(src + (<usize>i << 1)));
+  store<usize>(asciiKeys + slot, changetype<usize>(s));
+  store<usize>(asciiBytes + slot, bytes);
+  store<u32>(asciiLens + slot, <u32>n);
 }
