@@ -179,7 +179,7 @@ export class Doc {
     this.append(f, V_CONST, <i32>changetype<usize>(s), 0);
   }
 
-  private append(f: i32, kind: i32, a: i32, b: i32): void {
+  @inline private append(f: i32, kind: i32, a: i32, b: i32): void {
     const nodes = this.nodes;
     const at = nodes.len;
     nodes.ensure(STRIDE);

@@ -44,7 +44,7 @@ export class ByteBuf {
   }
 
   /** Appends `n` bytes from `src`, which may lie in this buffer itself. */
-  bytes(src: usize, n: i32): void {
+  @inline bytes(src: usize, n: i32): void {
     if (n <= 0) return;
     if (<i64>this.len + <i64>n > <i64>this.cap) {
       // Growing may move the storage; a source inside it moves along.

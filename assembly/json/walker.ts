@@ -288,7 +288,7 @@ function keyContentHash(p: usize, n: i32): u32 {
  *  UTF-8, no "." "[" "]", not blank), the hash of its content
  *  (keyContentHash, computed in the same pass); NOT_PLAIN otherwise. Most
  *  keys are plain, and are copied as they are. */
-function plainKeyHash(tape: Tape, keyTok: i32): u64 {
+@inline function plainKeyHash(tape: Tape, keyTok: i32): u64 {
   if ((tape.flags(keyTok) & (F_ESCAPED | F_REPAIR)) != 0) return NOT_PLAIN;
   const p = tape.ptr(tape.innerStart(keyTok));
   const n = tape.innerLen(keyTok);

@@ -12,8 +12,7 @@
 
 import { Doc } from "../ecs/doc";
 import { Tape, T_OBJ, T_STR } from "../json/tape";
-import { KeyTable } from "../text/keytable";
-import { top, K_CONTENT, K_LABELS, K_SOURCE, K_RAW_EVENT_ORIGINATOR } from "./detect";
+import { top, K_LABELS, K_SOURCE, K_RAW_EVENT_ORIGINATOR } from "./detect";
 import { PairMapping, mapPairs } from "./pairs";
 import * as F from "./ids";
 
@@ -70,16 +69,13 @@ const CLOUD_LABELS: string[] = [
 ];
 const cloudLabelMapping = new PairMapping(CLOUD_LABELS);
 
-const CONTENT = new KeyTable(["fields"]);
-const content = CONTENT.newFound();
-
 /** Maps the cloud-source and current-payload fields of a runtime policy
- *  event; runs before deriveFields so related.* sees them. */
-export function mapRuntimeSource(doc: Doc): void {
+ *  event, given `content.fields` as the family mapper found it; runs before
+ *  deriveFields so related.* sees them. */
+export function mapRuntimeSource(doc: Doc, fields: i32): void {
   const tape = doc.tape;
   doc.setToken(F.OBSERVER_TYPE, unchecked(top[K_RAW_EVENT_ORIGINATOR]));
-  CONTENT.collect(tape, unchecked(top[K_CONTENT]), content);
-  mapPairs(doc, content[0], cloudMapping);
+  mapPairs(doc, fields, cloudMapping);
   mapPairs(doc, unchecked(top[K_LABELS]), cloudMapping);
   mapCloudLabels(doc, unchecked(top[K_LABELS]));
   setProviderFromSource(doc, tape, unchecked(top[K_SOURCE]));

@@ -27,7 +27,7 @@ export class Entries {
     return true;
   }
 
-  next(): bool {
+  @inline next(): bool {
     if (this.cursor >= this.end) return false;
     const tape = this.tape;
     if (this.isList) {

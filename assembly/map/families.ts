@@ -119,7 +119,7 @@ function mapRuntimePolicy(doc: Doc): void {
   setTags(doc, content[C_RULE_TAGS]);
   mapFalcoFields(doc, content[C_FIELDS]);
   mapLabels(doc, t(K_LABELS));
-  mapRuntimeSource(doc);
+  mapRuntimeSource(doc, content[C_FIELDS]);
   deriveFields(doc, true);
 }
 
