@@ -105,7 +105,7 @@ function countOps(wasm, calls, target) {
 }
 
 const n = Number(values.calls);
-const work = mkdtempSync(join(ROOT, 'build', 'interp-ops-'));
+const work = mkdtempSync(join(tmpdir(), 'interp-ops-'));
 try {
   for (const family of values.family) {
     const record = Buffer.from(compact(readFileSync(join(ROOT, 'host-test/golden', family, 'input.json'), 'utf8').trim()));
