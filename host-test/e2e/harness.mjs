@@ -316,10 +316,15 @@ export class FaultProxy {
   }
 }
 
-/** Reads a JSON-lines file written by the receiver's file output. */
+/** Reads the complete lines of a JSON-lines file written by the receiver's
+ *  file output. Text after the last newline is a line still being written
+ *  (a poll can land mid-write: seen once in CI as a parse error); it is read
+ *  on a later poll, once whole. */
 export function readJsonLines(path, parse) {
   if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8')
+  const text = readFileSync(path, 'utf8');
+  return text
+    .slice(0, text.lastIndexOf('\n') + 1)
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => parse(line));
