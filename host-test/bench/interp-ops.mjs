@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import asc from 'assemblyscript/asc';
+import { compactJson } from '../host.mjs';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const TARGETS = { ecs: 'TARGET_ECS', splunk: 'TARGET_SPLUNK', cef: 'TARGET_CEF', leef: 'TARGET_LEEF' };
@@ -39,25 +40,6 @@ const iwasm = process.env.IWASM_COUNT;
 if (!iwasm) {
   console.error('IWASM_COUNT is not set: it must name an iwasm that counts executed opcodes per function (see BENCHMARKS.md)');
   process.exit(2);
-}
-
-/** The record as Fluent Bit passes it: compact JSON (whitespace outside
- *  strings removed, nothing else touched). */
-function compact(text) {
-  let out = '';
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (inString) {
-      out += c;
-      if (c === '\\') out += text[++i] ?? '';
-      else if (c === '"') inString = false;
-    } else if (c === '"') {
-      inString = true;
-      out += c;
-    } else if (c !== ' ' && c !== '\n' && c !== '\r' && c !== '\t') out += c;
-  }
-  return out;
 }
 
 async function buildDriver(work, recordBytes, assemblyDir) {
@@ -108,7 +90,7 @@ const n = Number(values.calls);
 const work = mkdtempSync(join(tmpdir(), 'interp-ops-'));
 try {
   for (const family of values.family) {
-    const record = Buffer.from(compact(readFileSync(join(ROOT, 'host-test/golden', family, 'input.json'), 'utf8').trim()));
+    const record = Buffer.from(compactJson(readFileSync(join(ROOT, 'host-test/golden', family, 'input.json'), 'utf8').trim()));
     const wasm = await buildDriver(work, record, values.assembly);
     for (const target of values.target) {
       const code = Object.keys(TARGETS).indexOf(target);

@@ -19,7 +19,7 @@ export const TWO_WEBHOOKS_CONFIG = join(REPO_ROOT, 'fluent-bit', 'sysdig-two-web
 export const RECEIVER_CONFIG = fileURLToPath(new URL('./receivers.yaml', import.meta.url));
 export const WASM_MODULE = join(REPO_ROOT, 'build', 'sysdig_normalizer.wasm');
 
-function isExecutable(path) {
+export function isExecutable(path) {
   try {
     accessSync(path, constants.X_OK);
     return true;
@@ -28,7 +28,8 @@ function isExecutable(path) {
   }
 }
 
-function whichOnPath(name) {
+/** The first executable `name` on PATH, or null. */
+export function whichOnPath(name) {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     if (dir && isExecutable(join(dir, name))) return join(dir, name);
   }

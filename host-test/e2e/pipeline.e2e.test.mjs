@@ -20,7 +20,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 
 import { SAMPLE_SHAPES } from '../test/samples.mjs';
-import { parseExact } from '../host.mjs';
+import { compactJson, parseExact } from '../host.mjs';
 import {
   REPO_ROOT,
   WASM_MODULE,
@@ -203,7 +203,7 @@ for (const variant of variants) {
     }, BOTH);
 
     e2e('delivers every sample posted as NDJSON (Sysdig output "ndjson")', async (rig) => {
-      const ndjson = shapes.map((s) => minify(s.text)).join('\n') + '\n';
+      const ndjson = shapes.map((s) => compactJson(s.text)).join('\n') + '\n';
       const res = await rig.send(ndjson, {
         authorization: `Splunk ${WEBHOOK_TOKEN}`,
         'content-type': 'application/x-ndjson',
@@ -569,26 +569,6 @@ function bulkItemsRejected(requestText, { firstStatus = null } = {}) {
   return JSON.stringify({ took: 1, errors: true, items });
 }
 
-// Drops the whitespace outside strings, so every event fits on one line
-// with its numbers untouched.
-function minify(text) {
-  let out = '';
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (inString) {
-      out += ch;
-      if (ch === '\\') out += text[++i];
-      else if (ch === '"') inString = false;
-    } else if (ch === '"') {
-      inString = true;
-      out += ch;
-    } else if (!/\s/.test(ch)) {
-      out += ch;
-    }
-  }
-  return out;
-}
 
 function rawRequest(port, text) {
   return new Promise((resolve, reject) => {

@@ -252,6 +252,7 @@ export const hecKeyOf = (envelope) => `${envelope.fields?.id}|${envelope.sourcet
  *   duplicated: repeat deliveries that the destination would store as a
  *               second copy: every repeat for Splunk HEC, which cannot tell;
  *               for Elasticsearch, a repeat whose content differs
+ *   duplicatedKeys: the keys of those
  */
 export function tally(records, keyOf, shapes) {
   const isEs = keyOf === esKeyOf;
@@ -264,10 +265,14 @@ export function tally(records, keyOf, shapes) {
   }
   let replayed = 0;
   let duplicated = 0;
-  for (const copies of seen.values()) {
+  const duplicatedKeys = [];
+  for (const [key, copies] of seen) {
     const repeats = copies.length - 1;
     if (isEs && copies.every((c) => c === copies[0])) replayed += repeats;
-    else duplicated += repeats;
+    else if (repeats > 0) {
+      duplicated += repeats;
+      duplicatedKeys.push(key);
+    }
   }
   const received = [...wanted].filter((k) => seen.has(k)).length;
   return {
@@ -276,6 +281,7 @@ export function tally(records, keyOf, shapes) {
     deliveries: records.length,
     replayed,
     duplicated,
+    duplicatedKeys,
     lost: wanted.size - received,
     unexpected: [...seen.keys()].filter((k) => !wanted.has(k)),
   };

@@ -4,9 +4,10 @@
 // six minutes on two cores). Without cargo the caller skips, with the reason.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import { isExecutable, whichOnPath } from '../e2e/harness.mjs';
 
 export const VRL_VERSION = '0.33.1';
 export const VRL_CACHE_ROOT = join(
@@ -14,19 +15,10 @@ export const VRL_CACHE_ROOT = join(
   `vrl-${VRL_VERSION}`,
 );
 
-function isExecutable(path) {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
+/** The vrl CLI on PATH, else where `cargo install` put it. */
 function onPath(name) {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir && isExecutable(join(dir, name))) return join(dir, name);
-  }
+  const found = whichOnPath(name);
+  if (found) return found;
   const cargoHome = join(process.env.CARGO_HOME ?? join(homedir(), '.cargo'), 'bin', name);
   return isExecutable(cargoHome) ? cargoHome : null;
 }
