@@ -6,21 +6,39 @@ import { Doc } from "./doc";
 import { FIELDS } from "./fields";
 import { writeNode } from "./values";
 
-/** Ids of the objects currently open, outermost first (Field.parentIds):
- *  a fixed array and a depth, since Array's push and pop are calls. */
-const open = new StaticArray<i32>(maxParents() + 1);
+// What comes between one field's value and the next field's value (closing
+// the objects the next field is not in, a comma, opening the ones it is in,
+// its key, "[" for a list) depends on nothing but the two fields, since
+// FIELDS is sorted by path. Records of one kind set the same fields, so the
+// writer copies these "steps" from a cache in one copy each, instead of
+// comparing object ids and writing keys and brackets one by one: the
+// interpreter pays per instruction, and this ran for every field of every
+// record. A step's slot is picked by the field it leads to and the low bits
+// of the one it comes from: the fields of one record never share a slot
+// (each is led to once), and a slot holds the last step that took it, so
+// memory stays bounded however many field combinations a stream has.
 
-function maxParents(): i32 {
-  let most = 0;
-  for (let i = 0; i < FIELDS.length; i++) most = max(most, FIELDS[i].parentIds.length);
-  return most;
+const STEP_SLOTS: i32 = (FIELDS.length + 1) << 2;
+/** Per slot: the step's key (see stepKey), 0 when empty. */
+const stepKeys = new StaticArray<i32>(STEP_SLOTS);
+const stepPtrs = new StaticArray<usize>(STEP_SLOTS);
+const stepLens = new StaticArray<i32>(STEP_SLOTS);
+const building = new ByteBuf();
+
+/** The step from field `from` (-1: the start of the object) to field `to`
+ *  (FIELDS.length: the end), as a positive int. */
+@inline function stepKey(from: i32, to: i32): i32 {
+  return (from + 1) * (FIELDS.length + 1) + to + 1;
+}
+
+@inline function stepSlot(from: i32, to: i32): i32 {
+  return (to << 2) | (from & 3);
 }
 
 /** Writes the fields of `doc` as the members of an object already opened in
  *  `out` (the caller writes "{" before and the rest after). */
 export function writeEcsFields(out: ByteBuf, doc: Doc): void {
-  let depth = 0;
-  let firstAtLevel = true;
+  let prev = -1;
   // The fields with a value, in table order: the set bits, lowest first.
   for (let w = 0, base = 0, bits: u64 = 0; ; ) {
     while (bits == 0 && w < doc.setWords) {
@@ -33,51 +51,77 @@ export function writeEcsFields(out: ByteBuf, doc: Doc): void {
     bits &= bits - 1;
     let n = doc.first(f);
     if (n < 0) continue;
+    writeStep(out, prev, f);
     const field = unchecked(FIELDS[f]);
-    const ids = field.parentIds;
-    const parents = ids.length;
-    if (depth == parents && (parents == 0 || unchecked(open[parents - 1]) == unchecked(ids[parents - 1]))) {
-      // In the object the previous field was in (object ids name a whole
-      // path, so the innermost one matching says all of them do).
-      if (!firstAtLevel) out.byte(0x2c);
-    } else {
-      // FIELDS is sorted by path, so the fields of one object are adjacent:
-      // close the objects this field is not inside, open the ones it is.
-      let common = 0;
-      while (common < depth && common < parents && unchecked(open[common]) == unchecked(ids[common])) common++;
-      while (depth > common) {
-        out.byte(0x7d);
-        depth--;
-        firstAtLevel = false;
-      }
-      if (!firstAtLevel) out.byte(0x2c);
-      for (let s = common; s < parents; s++) {
-        writeKey(out, unchecked(field.keys[s]));
-        out.byte(0x7b);
-        unchecked(open[depth++] = unchecked(ids[s]));
-      }
-    }
-    writeKey(out, unchecked(field.keys[parents]));
     if (field.isList) {
-      out.byte(0x5b);
-      let first = true;
+      // The step wrote "[", and the next one writes "]".
+      writeNode(out, doc, n, field.type, false);
+      n = doc.nodeNext(n);
       while (n >= 0) {
-        if (!first) out.byte(0x2c);
+        out.byte(0x2c);
         writeNode(out, doc, n, field.type, false);
-        first = false;
         n = doc.nodeNext(n);
       }
-      out.byte(0x5d);
     } else {
       writeNode(out, doc, n, field.type, false);
     }
-    firstAtLevel = false;
+    prev = f;
   }
-  while (depth > 0) { out.byte(0x7d); depth--; }
+  writeStep(out, prev, FIELDS.length);
+}
+
+@inline function writeStep(out: ByteBuf, from: i32, to: i32): void {
+  const key = stepKey(from, to);
+  const slot = stepSlot(from, to);
+  if (unchecked(stepKeys[slot]) != key) fillStep(slot, key, from, to);
+  out.bytes(unchecked(stepPtrs[slot]), unchecked(stepLens[slot]));
+}
+
+function fillStep(slot: i32, key: i32, from: i32, to: i32): void {
+  building.reset();
+  buildStep(building, from, to);
+  const old = unchecked(stepPtrs[slot]);
+  if (old != 0) heap.free(old);
+  const bytes = heap.alloc(<usize>max(building.len, 1));
+  memory.copy(bytes, building.ptr, <usize>building.len);
+  unchecked(stepPtrs[slot] = bytes);
+  unchecked(stepLens[slot] = building.len);
+  unchecked(stepKeys[slot] = key);
+}
+
+/** The bytes between field `from`'s value (or the start) and field `to`'s
+ *  value (or the end). */
+function buildStep(out: ByteBuf, from: i32, to: i32): void {
+  let depth = 0;
+  let fromIds = new StaticArray<i32>(0);
+  if (from >= 0) {
+    const prev = FIELDS[from];
+    if (prev.isList) out.byte(0x5d);
+    fromIds = prev.parentIds;
+    depth = fromIds.length;
+  }
+  if (to >= FIELDS.length) {
+    for (; depth > 0; depth--) out.byte(0x7d);
+    return;
+  }
+  const field = FIELDS[to];
+  const ids = field.parentIds;
+  const parents = ids.length;
+  // Object ids name a whole path, so the enclosing objects the two fields
+  // share are a common prefix of their ids.
+  let common = 0;
+  while (common < depth && common < parents && fromIds[common] == ids[common]) common++;
+  for (; depth > common; depth--) out.byte(0x7d);
+  if (from >= 0) out.byte(0x2c);
+  for (let s = common; s < parents; s++) {
+    writeKey(out, field.keys[s]);
+    out.byte(0x7b);
+  }
+  writeKey(out, field.keys[parents]);
+  if (field.isList) out.byte(0x5b);
 }
 
 /** Writes a precomputed `"key":`. */
 @inline function writeKey(out: ByteBuf, key: ArrayBuffer): void {
   out.bytes(changetype<usize>(key), key.byteLength);
 }
-
