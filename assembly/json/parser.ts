@@ -173,15 +173,13 @@ const HIGHS: u64 = 0x8080808080808080;
 /** Of 8 bytes read little-endian, flags (in bit 7 of its byte) each quote,
  *  backslash, control character or non-ASCII byte: the bytes a string scan
  *  must look at. Flags above the first may be false (a borrow carries into
- *  the next byte), but the lowest flag is always exact, so the index of the
- *  first such byte is ctz(mask) >> 3, and 0 means there is none. */
+ *  the next byte, and any byte from 0x80 may flag), but the lowest flag is
+ *  always exact, so the index of the first such byte is ctz(mask) >> 3, and
+ *  0 means there is none. The usual "& ~x" of each zero-byte test is left
+ *  out: it only clears flags on bytes from 0x80, which `| w` flags anyway
+ *  (9 instructions instead of 15, for every 8 bytes of every string). */
 @inline export function specialMask(w: u64): u64 {
-  const q = w ^ (ONES * 0x22);
-  const b = w ^ (ONES * 0x5c);
-  const zeroQ = (q - ONES) & ~q;
-  const zeroB = (b - ONES) & ~b;
-  const ctl = (w - ONES * 0x20) & ~w;
-  return (zeroQ | zeroB | ctl | w) & HIGHS;
+  return ((w ^ (ONES * 0x22)) - ONES | (w ^ (ONES * 0x5c)) - ONES | w - ONES * 0x20 | w) & HIGHS;
 }
 
 @inline function hexValue(c: i32): i32 {
@@ -234,11 +232,12 @@ export function utf8SequenceLength(base: usize, p: i32, size: i32): i32 {
   const t = tape.add(T_STR, start);
   const base = tape.base;
   const size = tape.size;
+  const wordLimit = size - 8;
   let flags = 0;
   let p = start + 1;
   while (true) {
     // Skip to the next byte that needs a look, 8 bytes at a time.
-    while (p + 8 <= size) {
+    while (p <= wordLimit) {
       const m = specialMask(load<u64>(base + <usize>p));
       if (m != 0) { p += <i32>(ctz(m) >> 3); break; }
       p += 8;

@@ -50,6 +50,8 @@ export class Tape {
   /** cells.ptr, kept here so that every token read is one load fewer:
    *  the interpreter pays per instruction, and token reads are everywhere. */
   private cp: usize = 0;
+  /** Tokens the cells have room for (cells.cap / STRIDE). */
+  private capTokens: i32 = 0;
 
   reset(base: usize, size: i32): void {
     this.base = base;
@@ -62,22 +64,31 @@ export class Tape {
     this.hasBlanks = false;
     this.cells.reset();
     this.cp = this.cells.ptr;
+    this.capTokens = this.cells.cap / STRIDE;
   }
 
   /** Appends a token and returns its index. Inlined into the parser, which
    *  calls it once per token. */
   @inline add(kind: i32, start: i32): i32 {
     const i = this.count;
-    const cells = this.cells;
-    if ((i + 1) * STRIDE > cells.cap) { cells.ensure(STRIDE); this.cp = cells.ptr; }
+    if (i >= this.capTokens) this.grow(i);
     const p = this.cp + (<usize>i << 4);
     store<i32>(p, kind);
     store<i32>(p, start, 4);
     store<i32>(p, start, 8);
     store<i32>(p, i + 1, 12);
-    cells.len = (i + 1) * STRIDE;
     this.count = i + 1;
     return i;
+  }
+
+  /** Makes room for token i and more. cells.len is kept only here: the
+   *  token count says how much is used, so an append stores one field less. */
+  private grow(i: i32): void {
+    const cells = this.cells;
+    cells.len = i * STRIDE;
+    cells.ensure(STRIDE);
+    this.cp = cells.ptr;
+    this.capTokens = cells.cap / STRIDE;
   }
 
   @inline kind(i: i32): i32 { return load<i32>(this.cp + (<usize>i << 4)) & 0xff; }
