@@ -278,6 +278,9 @@ function isPlaceholder(tape: Tape, tok: i32): bool {
   const n = tape.innerLen(tok);
   if (n == 0) return true;
   if (n < 3 || n > 5) return false;
+  // All three begin with "<" or "N": most values of 3 to 5 bytes stop here.
+  const c = tape.byteAt(tape.innerStart(tok));
+  if (c != 0x3c && c != 0x4e) return false;
   return tape.stringEquals(tok, "<NA>") || tape.stringEquals(tok, "N/A") || tape.stringEquals(tok, "<N/A>");
 }
 

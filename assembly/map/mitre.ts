@@ -68,7 +68,11 @@ function appendWords(doc: Doc, from: i32, to: i32): void {
 
 /** Reads a tag token and adds the ATT&CK entries it names. */
 export function addThreatFromTag(doc: Doc, tape: Tape, tok: i32): void {
-  if (tape.kind(tok) != T_STR) return;
+  if (tape.kind(tok) != T_STR || tape.innerLen(tok) < 2) return;
+  // Every form begins with "m", "t" or "T" (or an escape): other tags
+  // ("NIST", "filesystem") are passed over without decoding them.
+  const first = tape.byteAt(tape.innerStart(tok)) | 0x20;
+  if (first != 0x6d && first != 0x74 && first != 0x7c /* backslash | 0x20 */) return;
   tag.reset();
   decodeStringToken(tag, tape, tok);
   let p = 0;
