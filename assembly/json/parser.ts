@@ -5,7 +5,7 @@
 import { IntBuf } from "../io/buffers";
 import {
   Tape, T_OBJ, T_ARR, T_STR, T_NUM, T_TRUE, T_FALSE, T_NULL,
-  F_ESCAPED, F_REPAIR, F_INT, F_UNSAFE, F_NEG,
+  F_ESCAPED, F_REPAIR, F_INT, F_UNSAFE, F_NEG, KEY_HASH_SEED, KEY_HASH_K,
 } from "./tape";
 
 export const E_NONE: i32 = 0;
@@ -75,14 +75,29 @@ export function parse(tape: Tape, base: usize, size: i32): bool {
   // Whether the innermost open container is an object, kept here rather
   // than read back from the stack and the tape after every value.
   let inObject = false;
+  // The innermost open object's token index, which names it for the key
+  // set (Tape.keySeen); keys only come while it is the innermost container.
+  let obj = -1;
   while (true) {
     if (state == S_VALUE) {
       if (p >= size) return fail(E_EOF, p);
       const c = tape.byteAt(p);
       if (c == 0x7b /* { */ || c == 0x5b /* [ */) {
+        // An object first in an array: the array may be a {key, value}
+        // list, which the payload walk writes as an object.
+        if (c == 0x7b && !inObject && stack.len > 0 && stack.top() == tape.count - 1) {
+          const specials = tape.specials;
+          specials.ensure(4);
+          const at = specials.ptr + (<usize>specials.len << 2);
+          store<i32>(at, tape.count - 1);
+          store<i32>(at, -1, 4);
+          store<u64>(at, 0, 8);
+          specials.len += 4;
+        }
         const t = tape.add(c == 0x7b ? T_OBJ : T_ARR, p);
         stack.push(t);
         inObject = c == 0x7b;
+        if (inObject) obj = t;
         if (stack.len > tape.maxDepth) tape.maxDepth = stack.len;
         p = skipWs(tape, p + 1);
         if (p >= size) return fail(E_EOF, p);
@@ -90,6 +105,7 @@ export function parse(tape: Tape, base: usize, size: i32): bool {
         if (d == c + 2 /* } or ] */) {
           closeContainer(tape, p);
           inObject = stack.len > 0 && tape.kind(stack.top()) == T_OBJ;
+          if (inObject) obj = stack.top();
           p++;
           state = S_AFTER;
         } else {
@@ -98,7 +114,7 @@ export function parse(tape: Tape, base: usize, size: i32): bool {
         continue;
       }
       if (c == 0x22) {
-        p = scanString(tape, p);
+        p = scanString(tape, p, false, 0);
         if (p < 0) return false;
       } else if (c == 0x2d || (c >= 0x30 && c <= 0x39)) {
         p = scanNumber(tape, p);
@@ -130,6 +146,7 @@ export function parse(tape: Tape, base: usize, size: i32): bool {
       } else if ((inObject && c == 0x7d) || (!inObject && c == 0x5d)) {
         closeContainer(tape, p);
         inObject = stack.len > 0 && tape.kind(stack.top()) == T_OBJ;
+        if (inObject) obj = stack.top();
         p++;
       } else {
         return fail(E_UNEXPECTED, p);
@@ -138,7 +155,7 @@ export function parse(tape: Tape, base: usize, size: i32): bool {
       // S_KEY: a string, then a colon.
       if (p >= size) return fail(E_EOF, p);
       if (tape.byteAt(p) != 0x22) return fail(E_UNEXPECTED, p);
-      p = scanString(tape, p);
+      p = scanString(tape, p, true, obj);
       if (p < 0) return false;
       p = skipWs(tape, p);
       if (p >= size) return fail(E_EOF, p);
@@ -228,18 +245,52 @@ export function utf8SequenceLength(base: usize, p: i32, size: i32): i32 {
   return n;
 }
 
-@inline function scanString(tape: Tape, start: i32): i32 {
+/** Of 8 bytes read little-endian, flags each ".", "[" and "]" (the bytes
+ *  that make a key not plain); the lowest flag is exact below the first
+ *  byte specialMask flags, which is all a key scan reads it for. */
+@inline function pathMask(w: u64): u64 {
+  return ((w ^ (ONES * 0x2e)) - ONES | (w ^ (ONES * 0x5b)) - ONES | (w ^ (ONES * 0x5d)) - ONES) & HIGHS;
+}
+
+/** Scans the string at `start`. For a key (`isKey`, a constant at each
+ *  call, so the other call has none of this), it also tells in the same
+ *  pass over the words whether the key is plain, that is copied as it is by
+ *  the payload walk: ASCII without escapes, ".", "[" or "]", not empty, not
+ *  starting with a space. A plain key's content hash goes into the key set
+ *  of object `obj` (a repeat sets Tape.maybeDuplicate); any other key is
+ *  listed in Tape.specials. Either way the key is then known without
+ *  reading it again. */
+@inline function scanString(tape: Tape, start: i32, isKey: bool, obj: i32): i32 {
   const t = tape.add(T_STR, start);
   const base = tape.base;
   const size = tape.size;
   const wordLimit = size - 8;
   let flags = 0;
   let p = start + 1;
+  let plain = isKey;
+  // Every byte of the key went through the word loop, so h is its hash.
+  let wordsOnly = isKey;
+  let h = KEY_HASH_SEED;
   while (true) {
     // Skip to the next byte that needs a look, 8 bytes at a time.
     while (p <= wordLimit) {
-      const m = specialMask(load<u64>(base + <usize>p));
-      if (m != 0) { p += <i32>(ctz(m) >> 3); break; }
+      const w = load<u64>(base + <usize>p);
+      const m = specialMask(w);
+      if (isKey) {
+        const d = pathMask(w);
+        if (m != 0) {
+          const at = ctz(m) & 56; // bit offset of the byte flagged first
+          if (d != 0 && (ctz(d) & 56) < at) plain = false;
+          if (at != 0) h = (h ^ (w & ((<u64>1 << at) - 1))) * KEY_HASH_K;
+          p += <i32>(at >> 3);
+          break;
+        }
+        if (d != 0) plain = false;
+        h = (h ^ w) * KEY_HASH_K;
+      } else if (m != 0) {
+        p += <i32>(ctz(m) >> 3);
+        break;
+      }
       p += 8;
     }
     if (p >= size) { fail(E_EOF, size); return -1; }
@@ -247,7 +298,11 @@ export function utf8SequenceLength(base: usize, p: i32, size: i32): i32 {
     if (c == 0x22) {
       p++;
       break;
-    } else if (c == 0x5c) {
+    }
+    // Anything read byte by byte makes a key not plain: its hash would
+    // not be the words' (see keyChunkHash).
+    if (isKey) { plain = false; wordsOnly = false; }
+    if (c == 0x5c) {
       flags |= F_ESCAPED;
       if (p + 1 >= size) { fail(E_EOF, size); return -1; }
       const e = tape.byteAt(p + 1);
@@ -281,9 +336,27 @@ export function utf8SequenceLength(base: usize, p: i32, size: i32): i32 {
     }
   }
   tape.setEnd(t, p);
-  if (p - start - 2 > tape.maxStringLen) tape.maxStringLen = p - start - 2;
+  const len = p - start - 2;
+  if (len > tape.maxStringLen) tape.maxStringLen = len;
   if (flags != 0) tape.addFlags(t, flags);
   if (flags & F_REPAIR) tape.hasRepair = true;
+  if (isKey) {
+    if (plain && (len == 0 || tape.byteAt(start + 1) == 0x20)) plain = false;
+    const hash = wordsOnly ? (h ^ <u64>len) * KEY_HASH_K : 0;
+    if (plain) {
+      if (tape.keySeen(hash, obj)) tape.maybeDuplicate = true;
+    } else {
+      // With the hash of its content as sent, when there is one (0 else),
+      // by which the walk finds the key's rewritten form made before.
+      const specials = tape.specials;
+      specials.ensure(4);
+      const at = specials.ptr + (<usize>specials.len << 2);
+      store<i32>(at, t);
+      store<i32>(at, obj, 4);
+      store<u64>(at, hash, 8);
+      specials.len += 4;
+    }
+  }
   return p;
 }
 

@@ -29,6 +29,28 @@ export const F_NEG: i32 = 16;
 
 const STRIDE: i32 = 4;
 
+/** Bits in a tape's key set (see Tape.keySeen): 64K bits, 8 KB. With the
+ *  40 or so keys of a Sysdig event, two different keys share a bit in
+ *  about one record in a hundred, which only costs that record the slower,
+ *  exact walk. */
+const KEY_BITS_SHIFT: u64 = 48;
+const KEY_BITS_BYTES: usize = (<usize>1 << (64 - <usize>KEY_BITS_SHIFT)) >> 3;
+
+/** The start of keyChunkHash; the parser uses the same steps. */
+export const KEY_HASH_SEED: u64 = 0x2545f4914f6cdd1d;
+export const KEY_HASH_K: u64 = 0x9e3779b97f4a7c15;
+
+/** A hash of key content as written: 8 bytes per step (the last chunk
+ *  zero-filled), then the length. Reads up to 7 bytes past the content, so
+ *  the caller makes sure they are inside its buffer. */
+export function keyChunkHash(p: usize, n: i32): u64 {
+  let h = KEY_HASH_SEED;
+  let i = 0;
+  for (; i + 8 <= n; i += 8) h = (h ^ load<u64>(p + <usize>i)) * KEY_HASH_K;
+  if (i < n) h = (h ^ (load<u64>(p + <usize>i) & ((<u64>1 << (<u64>(n - i) << 3)) - 1))) * KEY_HASH_K;
+  return (h ^ <u64>n) * KEY_HASH_K;
+}
+
 export class Tape {
   /** Address of the document's first byte. */
   base: usize = 0;
@@ -46,6 +68,19 @@ export class Tape {
   maxStringLen: i32 = 0;
   /** Whitespace lies between some tokens (Fluent Bit's compact JSON has none). */
   hasBlanks: bool = false;
+  /** What the parser noted for the payload walk (walker.ts, writeKeyRuns),
+   *  in token order, four ints each: a key that is not plain (escaped, not
+   *  ASCII, with ".", "[" or "]", blank, or too near the end of the input
+   *  to be read in words), the index of its object and, as a u64, the hash
+   *  of its content as sent (keyChunkHash; 0 when it was not read in words
+   *  only); or an array whose first element is an object (a {key, value}
+   *  list, maybe), -1 and 0. */
+  specials: IntBuf = new IntBuf();
+  /** Two keys of one object may be equal as written: some plain key's bit
+   *  (keySeen) was already set. */
+  maybeDuplicate: bool = false;
+  /** The key set: one bit per (object, key content hash). */
+  private keyBits: usize = 0;
   cells: IntBuf = new IntBuf();
   /** cells.ptr, kept here so that every token read is one load fewer:
    *  the interpreter pays per instruction, and token reads are everywhere. */
@@ -62,6 +97,10 @@ export class Tape {
     this.maxDepth = 0;
     this.maxStringLen = 0;
     this.hasBlanks = false;
+    this.maybeDuplicate = false;
+    this.specials.reset();
+    if (this.keyBits == 0) this.keyBits = heap.alloc(KEY_BITS_BYTES);
+    memory.fill(this.keyBits, 0, KEY_BITS_BYTES);
     this.cells.reset();
     this.cp = this.cells.ptr;
     this.capTokens = this.cells.cap / STRIDE;
@@ -89,6 +128,18 @@ export class Tape {
     cells.ensure(STRIDE);
     this.cp = cells.ptr;
     this.capTokens = cells.cap / STRIDE;
+  }
+
+  /** Sets the key set's bit for a key of object `obj` with content hash
+   *  `hash`; true if it was set already (the same key, or, rarely, another
+   *  key on the same bit). */
+  @inline keySeen(hash: u64, obj: i32): bool {
+    const bit = ((hash ^ (<u64>obj * KEY_HASH_K)) * KEY_HASH_K) >> KEY_BITS_SHIFT;
+    const at = this.keyBits + <usize>((bit >> 6) << 3);
+    const word = load<u64>(at);
+    const mask = (<u64>1) << (bit & 63);
+    store<u64>(at, word | mask);
+    return (word & mask) != 0;
   }
 
   @inline kind(i: i32): i32 { return load<i32>(this.cp + (<usize>i << 4)) & 0xff; }

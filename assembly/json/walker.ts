@@ -19,9 +19,10 @@
 // reported as LOSS_* bits so the document can say so.
 
 import { ByteBuf, IntBuf } from "../io/buffers";
-import { Tape, T_OBJ, T_ARR, T_STR, T_NUM, T_NULL, F_UNSAFE, F_ESCAPED, F_REPAIR } from "./tape";
+import { Tape, T_OBJ, T_ARR, T_STR, T_NUM, T_NULL, F_UNSAFE, F_ESCAPED, F_REPAIR, keyChunkHash } from "./tape";
 import { writeStringToken, writeEscaped, decodeStringToken } from "./escape";
 import { isSecretKey } from "../text/secret_keys";
+import { sameBytes } from "../text/keytable";
 
 export const LOSS_REPAIRED: i32 = 1;      // invalid UTF-8 or lone surrogates replaced
 export const LOSS_NUMBER_AS_STRING: i32 = 2;
@@ -136,6 +137,34 @@ function seenInsert(serial: i32, hash: u32, offset: i32, length: i32, out: ByteB
   return false;
 }
 
+// Keys as writeSafeKey writes them (quotes included), by the hash of their
+// content as sent: a stream's dotted names are few and recur in every
+// event, and copying a rewritten key costs the interpreter a fraction of
+// rewriting it. Direct-mapped on the hash's top byte; a hit is confirmed
+// by comparing the bytes, so a hash collision can never change a key.
+const REWRITE_SLOTS: i32 = 256;
+const REWRITE_MAX_BYTES: i32 = 128;
+const rewriteHashes = new StaticArray<u64>(REWRITE_SLOTS);
+const rewriteRawLens = new StaticArray<i32>(REWRITE_SLOTS);
+/** Per slot: the key as sent, then as written. */
+const rewriteBlocks = new StaticArray<usize>(REWRITE_SLOTS);
+const rewriteLens = new StaticArray<i32>(REWRITE_SLOTS);
+/** keyChunkHash of the written key's content, for the key set. */
+const rewriteWrittenHashes = new StaticArray<u64>(REWRITE_SLOTS);
+
+function keepRewrite(slot: i32, rawHash: u64, raw: usize, rawLen: i32, written: usize, writtenLen: i32, writtenHash: u64): void {
+  const old = unchecked(rewriteBlocks[slot]);
+  if (old != 0) heap.free(old);
+  const block = heap.alloc(<usize>(rawLen + writtenLen));
+  memory.copy(block, raw, <usize>rawLen);
+  memory.copy(block + <usize>rawLen, written, <usize>writtenLen);
+  unchecked(rewriteBlocks[slot] = block);
+  unchecked(rewriteHashes[slot] = rawHash);
+  unchecked(rewriteRawLens[slot] = rawLen);
+  unchecked(rewriteLens[slot] = writtenLen);
+  unchecked(rewriteWrittenHashes[slot] = writtenHash);
+}
+
 /** True when an array is a non-empty list of {"key": string, "value": any}. */
 export function isKeyValueList(tape: Tape, arr: i32): bool {
   const end = tape.next(arr);
@@ -184,14 +213,14 @@ function writeSafeKey(out: ByteBuf, tape: Tape, keyTok: i32): i32 {
     // Falco's dotted names: raw content has nothing to decode or escape,
     // so only the path characters are replaced, straight into `out`.
     out.byte(0x22);
-    appendSafeKey(out, tape.ptr(tape.innerStart(keyTok)), tape.innerLen(keyTok));
+    appendSafeKey(out, tape.ptr(tape.innerStart(keyTok)), tape.innerLen(keyTok), tape.ptr(tape.size));
     out.byte(0x22);
     return 0;
   }
   keyScratch.reset();
   decodeStringToken(keyScratch, tape, keyTok);
   valueScratch.reset();
-  appendSafeKey(valueScratch, keyScratch.ptr, keyScratch.len);
+  appendSafeKey(valueScratch, keyScratch.ptr, keyScratch.len, keyScratch.ptr + <usize>keyScratch.len);
   out.byte(0x22);
   const loss = writeEscaped(out, valueScratch.ptr, valueScratch.len) ? LOSS_REPAIRED : 0;
   out.byte(0x22);
@@ -199,33 +228,55 @@ function writeSafeKey(out: ByteBuf, tape: Tape, keyTok: i32): i32 {
 }
 
 /** Appends the `n` bytes of a decoded key with ".", "[" and NUL as "_" and
- *  "]" dropped, after a "_" when nothing but blanks would be left. */
-function appendSafeKey(dst: ByteBuf, src: usize, n: i32): void {
+ *  "]" dropped, after a "_" when nothing but blanks would be left. Bytes up
+ *  to `limit` may be read (not written) past the key, so that its last
+ *  few bytes can be read as one word. */
+function appendSafeKey(dst: ByteBuf, src: usize, n: i32, limit: usize): void {
   let blank = true;
   for (let i = 0; i < n; i++) {
     const c = load<u8>(src + <usize>i);
     if (c != 0x20 && c != 0x09 && c != 0x0a && c != 0x0d && c != 0x5d) { blank = false; break; }
   }
-  dst.ensure(n + 1);
+  // Room for the key, the "_" and a whole word stored past its end.
+  dst.ensure(n + 9);
   let q = dst.ptr + <usize>dst.len;
   if (blank) store<u8>(q++, 0x5f);
+  // Falco's names end in at most one "]" ("proc.aname[2]"), which goes:
+  // the words are taken up to it.
+  const m = n > 0 && load<u8>(src + <usize>(n - 1)) == 0x5d ? n - 1 : n;
   let i = 0;
-  // 8 bytes per step while no "]" is among them (Falco's names have one at
-  // most, at the end): each ".", "[" or NUL byte becomes "_" in the word.
-  for (; i + 8 <= n; i += 8) {
+  // 8 bytes per step while no "]" is among them: each ".", "[" or NUL byte
+  // becomes "_" in the word.
+  for (; i + 8 <= m; i += 8) {
     const w = load<u64>(src + <usize>i);
     if (exactByte(w, 0x5d) != 0) break;
-    const hits = exactByte(w, 0x2e) | exactByte(w, 0x5b) | exactByte(w, 0);
-    const fill = (hits >> 7) * 0xff;
-    store<u64>(q, (w & ~fill) | (ONES * 0x5f & fill));
+    store<u64>(q, safeKeyWord(w));
     q += 8;
   }
-  for (; i < n; i++) {
+  if (i < m && m - i < 8 && src + <usize>(i + 8) <= limit) {
+    // The last 1 to 7 bytes as one word; what lies past them is written
+    // but not counted (dst has room for it).
+    const w = load<u64>(src + <usize>i);
+    const valid = ((<u64>1) << (<u64>(m - i) << 3)) - 1;
+    if ((exactByte(w, 0x5d) & valid) == 0) {
+      store<u64>(q, safeKeyWord(w));
+      q += <usize>(m - i);
+      i = m;
+    }
+  }
+  for (; i < m; i++) {
     const c = load<u8>(src + <usize>i);
     if (c == 0x2e || c == 0x5b || c == 0) store<u8>(q++, 0x5f);
     else if (c != 0x5d) store<u8>(q++, c);
   }
   dst.len = <i32>(q - dst.ptr);
+}
+
+/** A word of a key with each ".", "[" or NUL byte as "_". */
+@inline function safeKeyWord(w: u64): u64 {
+  const hits = exactByte(w, 0x2e) | exactByte(w, 0x5b) | exactByte(w, 0);
+  const fill = (hits >> 7) * 0xff;
+  return (w & ~fill) | (ONES * 0x5f & fill);
 }
 
 /** 0x80 in each byte of `w` that equals `b`, and nowhere else (exact,
@@ -346,8 +397,70 @@ export class Walker {
   static beginRecord(): void { seenReset(); }
 
   write(out: ByteBuf, tape: Tape, root: i32, mode: WalkMode): void {
-    if (this.spanWalkFits(tape, root, mode)) this.writeSpans(out, tape, root, mode);
-    else this.writeMembers(out, tape, root, mode);
+    if (!this.spanWalkFits(tape, root, mode)) {
+      this.writeMembers(out, tape, root, mode);
+      return;
+    }
+    if (root == 0 && !tape.maybeDuplicate) {
+      const mark = out.len;
+      const loss = this.loss;
+      if (this.writeKeyRuns(out, tape, mode)) return;
+      // Two keys of one object may be equal as written: start again with
+      // the walk that compares them.
+      out.len = mark;
+      this.loss = loss;
+    }
+    this.writeSpans(out, tape, root, mode);
+  }
+
+  /** writeSpans' output without visiting every token: the parser listed
+   *  the only places where that walk changes anything (keys that are not
+   *  plain, arrays that may be {key, value} lists; Tape.specials) and put
+   *  every plain key in the tape's key set, finding no repeat. This copies
+   *  the record between those places, rewrites the keys and adds them to
+   *  the key set as written. False when one of them may repeat a key of its
+   *  object (the caller then drops what this wrote). */
+  private writeKeyRuns(out: ByteBuf, tape: Tape, mode: WalkMode): bool {
+    const specials = tape.specials;
+    let copyFrom = tape.start(0);
+    // Inside a {key, value} list already written member by member.
+    let skipUntil = 0;
+    for (let k = 0; k < specials.len; k += 4) {
+      const tok = specials.get(k);
+      if (tok < skipUntil) continue;
+      const obj = specials.get(k + 1);
+      if (obj < 0) {
+        if (!isKeyValueList(tape, tok)) continue;
+        out.bytes(tape.ptr(copyFrom), tape.start(tok) - copyFrom);
+        this.writeMembers(out, tape, tok, mode);
+        copyFrom = tape.end(tok);
+        skipUntil = tape.next(tok);
+        continue;
+      }
+      out.bytes(tape.ptr(copyFrom), tape.start(tok) - copyFrom);
+      const rawHash = load<u64>(specials.ptr + (<usize>(k + 2) << 2));
+      const raw = tape.ptr(tape.innerStart(tok));
+      const rawLen = tape.innerLen(tok);
+      let written: u64;
+      const slot = rawHash != 0 && rawLen <= REWRITE_MAX_BYTES ? <i32>(rawHash >> 56) : -1;
+      if (slot >= 0 && unchecked(rewriteHashes[slot]) == rawHash && unchecked(rewriteRawLens[slot]) == rawLen &&
+          sameBytes(unchecked(rewriteBlocks[slot]), raw, rawLen)) {
+        // Made before (Falco's names recur in every event): copied.
+        out.bytes(unchecked(rewriteBlocks[slot]) + <usize>rawLen, unchecked(rewriteLens[slot]));
+        written = unchecked(rewriteWrittenHashes[slot]);
+      } else {
+        const keyStart = out.len;
+        this.loss |= writeSafeKey(out, tape, tok);
+        // keyChunkHash reads up to 7 bytes past the key: keep them in `out`.
+        out.ensure(8);
+        written = keyChunkHash(out.ptr + <usize>(keyStart + 1), out.len - keyStart - 2);
+        if (slot >= 0) keepRewrite(slot, rawHash, raw, rawLen, out.ptr + <usize>keyStart, out.len - keyStart, written);
+      }
+      if (tape.keySeen(written, obj)) return false;
+      copyFrom = tape.end(tok);
+    }
+    out.bytes(tape.ptr(copyFrom), tape.end(0) - copyFrom);
+    return true;
   }
 
   /** Writes a value member by member (any mode, any value). */

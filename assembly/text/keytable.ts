@@ -39,7 +39,7 @@ export const FNV_PRIME: u32 = 16777619;
 /** Whether `len` bytes at `a` and `b` are equal. memory.compare goes byte by
  *  byte when the two are not equally aligned (a key inside a record, a name
  *  in the table), which the interpreter pays per byte; this reads words. */
-@inline function sameBytes(a: usize, b: usize, len: i32): bool {
+@inline export function sameBytes(a: usize, b: usize, len: i32): bool {
   let i = 0;
   for (; i + 8 <= len; i += 8) if (load<u64>(a + <usize>i) != load<u64>(b + <usize>i)) return false;
   if (len - i >= 4) {

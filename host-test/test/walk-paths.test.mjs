@@ -1,10 +1,13 @@
-// The ECS payload walk has two paths (assembly/json/walker.ts): compact
+// The ECS payload walk has three paths (assembly/json/walker.ts): compact
 // records, as Fluent Bit hands them over, are copied in runs between the
-// keys it rewrites or drops (writeSpans); anything else (whitespace between
-// tokens, damaged strings, numbers beyond 64 bits, nesting or keys over the
-// limits) is written member by member (writeMembers). They must agree: the
-// same record, compact and with whitespace added, must give the same
-// `sysdig`/`falco` payload, error.message and tags.
+// keys it rewrites (writeKeyRuns, from what the parser listed, with
+// rewritten keys kept from one record to the next), or, when two keys of
+// an object may be equal as written, between the keys it rewrites or drops
+// (writeSpans); anything else (whitespace between tokens, damaged strings,
+// numbers beyond 64 bits, nesting or keys over the limits) is written
+// member by member (writeMembers). They must agree: the same record,
+// compact and with whitespace added, must give the same `sysdig`/`falco`
+// payload, error.message and tags.
 
 import { describe, it, expect, beforeAll } from 'vitest';
 import fc from 'fast-check';
@@ -71,6 +74,9 @@ describe('compact and spaced records give the same payload', () => {
   const cases = [
     '"a":1,"a":2',
     '"a.b":1,"a_b":2,"a[b]":3,"a_b":4',
+    '"a_b":1,"a.b":2',
+    '"a.b":1,"a[b":2',
+    '"p.q[2]":1,"p.q[2]]":2,"p_q_2":3',
     '"ab":1,"a\\u0062":2',
     '" ":1,"  ":2,"_":3,"":4,"":5',
     '"x]":1,"x":2,"k\\n":3,"k\\n":4',
@@ -86,6 +92,18 @@ describe('compact and spaced records give the same payload', () => {
       expectSameWalk(runtime.replace('"fields":{', `"fields":{${members},`));
     });
   }
+
+  it('with many dotted keys, each rewritten once and then copied, in any order', () => {
+    // Far more distinct keys than the rewrite cache has slots, so slots are
+    // taken over and keys that share a slot come one after the other; each
+    // record is also sent spaced out, which never uses the cache.
+    const names = Array.from({ length: 1500 }, (_, i) => `k${i}.${'abcdefghij'.slice(0, i % 11)}[${i % 7}]`);
+    const rng = fc.sample(fc.array(fc.nat(names.length - 1), { minLength: 25, maxLength: 25 }), { seed: 11, numRuns: 60 });
+    for (const picks of rng) {
+      const members = picks.map((i, k) => `"${names[i]}":${k}`).join(',');
+      expectSameWalk(runtime.replace('"fields":{', `"fields":{${members},`));
+    }
+  });
 
   it('for mutants of every golden input', () => {
     for (const { tree } of goldenInputs) {
