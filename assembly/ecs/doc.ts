@@ -11,6 +11,7 @@ import {
 } from "../json/tape";
 import { decodeStringToken } from "../json/escape";
 import { isIp } from "../text/net";
+import { sameBytes } from "../text/keytable";
 import { FIELDS, TY_KEYWORD, TY_TEXT, TY_LONG, TY_DATE, TY_IP, TY_BOOL } from "./fields";
 
 export const V_TOKEN: i32 = 1;
@@ -206,7 +207,7 @@ export class Doc {
     const wantLen = viewLen;
     while (n >= 0) {
       this.view(this.nodeKind(n), this.nodeA(n), this.nodeB(n), this.scratchB);
-      if (viewLen == wantLen && memory.compare(viewPtr, wantPtr, <usize>wantLen) == 0) return true;
+      if (viewLen == wantLen && sameBytes(viewPtr, wantPtr, wantLen)) return true;
       n = this.nodeNext(n);
     }
     return false;

@@ -2,7 +2,7 @@
 // pick seconds, ms, µs or ns, so the unit is told by the number of digits,
 // and the sub-second digits are carried as text: nothing is ever rounded.
 
-import { ByteBuf } from "../io/buffers";
+import { ByteBuf, digitPair } from "../io/buffers";
 import { Tape, T_NUM, T_STR, F_INT, F_NEG, F_ESCAPED } from "../json/tape";
 
 /** A point in time: whole seconds since the epoch, plus the sub-second
@@ -119,12 +119,22 @@ export function writeRfc3339(out: ByteBuf, t: Instant): void {
   const day = doy - (153 * mp + 2) / 5 + 1;
   const month = mp < 10 ? mp + 3 : mp - 9;
   const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  out.padded(year, 4); out.byte(0x2d);
-  out.padded(month, 2); out.byte(0x2d);
-  out.padded(day, 2); out.byte(0x54);
-  out.padded(rem / 3600, 2); out.byte(0x3a);
-  out.padded((rem / 60) % 60, 2); out.byte(0x3a);
-  out.padded(rem % 60, 2);
+  // YYYY-MM-DDTHH:MM:SS in stores of two digits (the year's last four).
+  out.ensure(19);
+  const at = out.ptr + <usize>out.len;
+  store<u16>(at, digitPair(<i32>((year / 100) % 100)));
+  store<u16>(at, digitPair(<i32>(year % 100)), 2);
+  store<u8>(at, 0x2d, 4);
+  store<u16>(at, digitPair(<i32>month), 5);
+  store<u8>(at, 0x2d, 7);
+  store<u16>(at, digitPair(<i32>day), 8);
+  store<u8>(at, 0x54, 10);
+  store<u16>(at, digitPair(<i32>(rem / 3600)), 11);
+  store<u8>(at, 0x3a, 13);
+  store<u16>(at, digitPair(<i32>((rem / 60) % 60)), 14);
+  store<u8>(at, 0x3a, 16);
+  store<u16>(at, digitPair(<i32>(rem % 60)), 17);
+  out.len += 19;
   if (t.fracLen > 0) {
     out.byte(0x2e);
     out.bytes(t.fracPtr, t.fracLen);
