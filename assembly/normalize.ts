@@ -85,7 +85,7 @@ export function normalize(
 
   if (recPtr == 0 || recLen <= 0) {
     failure(target, tagPtr, tagLen, "empty record", 0, 0);
-  } else if (!parse(recordTape, recPtr, recLen)) {
+  } else if (!parse(recordTape, recPtr, recLen, target != TARGET_SPLUNK)) {
     const msg = "invalid JSON: " + parseErrorText(parseError) + " at byte " + parseErrorAt.toString();
     failure(target, tagPtr, tagLen, msg, recPtr, recLen);
   } else {
@@ -96,7 +96,7 @@ export function normalize(
     if (inner >= 0) {
       unwrapped.reset();
       decodeStringToken(unwrapped, recordTape, inner);
-      if (parse(innerTape, unwrapped.ptr, unwrapped.len) && innerTape.kind(0) == T_OBJ) tape = innerTape;
+      if (parse(innerTape, unwrapped.ptr, unwrapped.len, target != TARGET_SPLUNK) && innerTape.kind(0) == T_OBJ) tape = innerTape;
     }
     const rootKind = tape.kind(0);
     if (rootKind == T_ARR) {

@@ -64,9 +64,13 @@ function skipBlanks(tape: Tape, p: i32): i32 {
 }
 
 /** Parses `size` bytes at `base` into `tape`. On failure sets parseError and
- *  parseErrorAt and returns false; the tape is then incomplete. */
-export function parse(tape: Tape, base: usize, size: i32): bool {
+ *  parseErrorAt and returns false; the tape is then incomplete. With
+ *  `keyNotes`, it also notes what the payload walk needs to know of the
+ *  keys (Tape.specials, the key set); a tape that is only copied whole (the
+ *  Splunk event) does without. */
+export function parse(tape: Tape, base: usize, size: i32, keyNotes: bool = true): bool {
   tape.reset(base, size);
+  tape.keyNotes = keyNotes;
   stack.reset();
   parseError = E_NONE;
   let p = skipWs(tape, 0);
@@ -155,7 +159,7 @@ export function parse(tape: Tape, base: usize, size: i32): bool {
       // S_KEY: a string, then a colon.
       if (p >= size) return fail(E_EOF, p);
       if (tape.byteAt(p) != 0x22) return fail(E_UNEXPECTED, p);
-      p = scanString(tape, p, true, obj);
+      p = keyNotes ? scanString(tape, p, true, obj) : scanString(tape, p, false, 0);
       if (p < 0) return false;
       p = skipWs(tape, p);
       if (p >= size) return fail(E_EOF, p);

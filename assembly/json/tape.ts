@@ -76,6 +76,8 @@ export class Tape {
    *  only); or an array whose first element is an object (a {key, value}
    *  list, maybe), -1 and 0. */
   specials: IntBuf = new IntBuf();
+  /** The parser made `specials`, the key set and maybeDuplicate. */
+  keyNotes: bool = false;
   /** Two keys of one object may be equal as written: some plain key's bit
    *  (keySeen) was already set. */
   maybeDuplicate: bool = false;

@@ -401,7 +401,7 @@ export class Walker {
       this.writeMembers(out, tape, root, mode);
       return;
     }
-    if (root == 0 && !tape.maybeDuplicate) {
+    if (root == 0 && tape.keyNotes && !tape.maybeDuplicate) {
       const mark = out.len;
       const loss = this.loss;
       if (this.writeKeyRuns(out, tape, mode)) return;
