@@ -34,9 +34,6 @@ export function parseErrorText(code: i32): string {
   return "invalid JSON";
 }
 
-const S_VALUE: i32 = 0;
-const S_AFTER: i32 = 1;
-const S_KEY: i32 = 2;
 
 const stack = new IntBuf();
 
@@ -75,98 +72,106 @@ export function parse(tape: Tape, base: usize, size: i32, keyNotes: bool = true)
   parseError = E_NONE;
   let p = skipWs(tape, 0);
   if (p >= size) return fail(E_EMPTY, p);
-  let state = S_VALUE;
   // Whether the innermost open container is an object, kept here rather
   // than read back from the stack and the tape after every value.
   let inObject = false;
   // The innermost open object's token index, which names it for the key
   // set (Tape.keySeen); keys only come while it is the innermost container.
   let obj = -1;
+  // Open containers (stack.len, kept here).
+  let depth = 0;
+  // A key comes first in this turn: after "{", or after "," in an object.
+  let wantKey = false;
+  // Each turn reads a key when one is due, a value, and then what closes
+  // or separates, with no state to dispatch on between tokens (the
+  // interpreter pays per instruction, and this runs for every token).
   while (true) {
-    if (state == S_VALUE) {
-      if (p >= size) return fail(E_EOF, p);
-      const c = tape.byteAt(p);
-      if (c == 0x7b /* { */ || c == 0x5b /* [ */) {
-        // An object first in an array: the array may be a {key, value}
-        // list, which the payload walk writes as an object.
-        if (c == 0x7b && !inObject && stack.len > 0 && stack.top() == tape.count - 1) {
-          const specials = tape.specials;
-          specials.ensure(4);
-          const at = specials.ptr + (<usize>specials.len << 2);
-          store<i32>(at, tape.count - 1);
-          store<i32>(at, -1, 4);
-          store<u64>(at, 0, 8);
-          specials.len += 4;
-        }
-        const t = tape.add(c == 0x7b ? T_OBJ : T_ARR, p);
-        stack.push(t);
-        inObject = c == 0x7b;
-        if (inObject) obj = t;
-        if (stack.len > tape.maxDepth) tape.maxDepth = stack.len;
-        p = skipWs(tape, p + 1);
-        if (p >= size) return fail(E_EOF, p);
-        const d = tape.byteAt(p);
-        if (d == c + 2 /* } or ] */) {
-          closeContainer(tape, p);
-          inObject = stack.len > 0 && tape.kind(stack.top()) == T_OBJ;
-          if (inObject) obj = stack.top();
-          p++;
-          state = S_AFTER;
-        } else {
-          state = c == 0x7b ? S_KEY : S_VALUE;
-        }
-        continue;
-      }
-      if (c == 0x22) {
-        p = scanString(tape, p, false, 0);
-        if (p < 0) return false;
-      } else if (c == 0x2d || (c >= 0x30 && c <= 0x39)) {
-        p = scanNumber(tape, p);
-        if (p < 0) return false;
-      } else if (c == 0x74) {
-        p = scanLiteral(tape, p, "true", T_TRUE);
-        if (p < 0) return false;
-      } else if (c == 0x66) {
-        p = scanLiteral(tape, p, "false", T_FALSE);
-        if (p < 0) return false;
-      } else if (c == 0x6e) {
-        p = scanLiteral(tape, p, "null", T_NULL);
-        if (p < 0) return false;
-      } else {
-        return fail(E_UNEXPECTED, p);
-      }
-      state = S_AFTER;
-    } else if (state == S_AFTER) {
-      p = skipWs(tape, p);
-      if (stack.len == 0) {
-        if (p < size) return fail(E_TRAILING, p);
-        return true;
-      }
-      if (p >= size) return fail(E_EOF, p);
-      const c = tape.byteAt(p);
-      if (c == 0x2c) {
-        p = skipWs(tape, p + 1);
-        state = inObject ? S_KEY : S_VALUE;
-      } else if ((inObject && c == 0x7d) || (!inObject && c == 0x5d)) {
-        closeContainer(tape, p);
-        inObject = stack.len > 0 && tape.kind(stack.top()) == T_OBJ;
-        if (inObject) obj = stack.top();
-        p++;
-      } else {
-        return fail(E_UNEXPECTED, p);
-      }
-    } else {
-      // S_KEY: a string, then a colon.
+    if (wantKey) {
       if (p >= size) return fail(E_EOF, p);
       if (tape.byteAt(p) != 0x22) return fail(E_UNEXPECTED, p);
       p = keyNotes ? scanString(tape, p, true, obj) : scanString(tape, p, false, 0);
       if (p < 0) return false;
+      // Compact JSON has the colon right after the key.
+      if (p < size && tape.byteAt(p) == 0x3a) {
+        p++;
+      } else {
+        p = skipWs(tape, p);
+        if (p >= size) return fail(E_EOF, p);
+        if (tape.byteAt(p) != 0x3a) return fail(E_UNEXPECTED, p);
+        p++;
+      }
       p = skipWs(tape, p);
-      if (p >= size) return fail(E_EOF, p);
-      if (tape.byteAt(p) != 0x3a) return fail(E_UNEXPECTED, p);
-      p = skipWs(tape, p + 1);
-      state = S_VALUE;
     }
+    if (p >= size) return fail(E_EOF, p);
+    const c = tape.byteAt(p);
+    if (c == 0x22) {
+      p = scanString(tape, p, false, 0);
+      if (p < 0) return false;
+    } else if (c == 0x7b /* { */ || c == 0x5b /* [ */) {
+      // An object first in an array: the array may be a {key, value}
+      // list, which the payload walk writes as an object.
+      if (c == 0x7b && !inObject && depth > 0 && stack.top() == tape.count - 1) {
+        const specials = tape.specials;
+        specials.ensure(4);
+        const at = specials.ptr + (<usize>specials.len << 2);
+        store<i32>(at, tape.count - 1);
+        store<i32>(at, -1, 4);
+        store<u64>(at, 0, 8);
+        specials.len += 4;
+      }
+      const t = tape.add(c == 0x7b ? T_OBJ : T_ARR, p);
+      stack.push(t);
+      depth++;
+      inObject = c == 0x7b;
+      if (inObject) obj = t;
+      if (depth > tape.maxDepth) tape.maxDepth = depth;
+      p = skipWs(tape, p + 1);
+      if (p >= size) return fail(E_EOF, p);
+      if (tape.byteAt(p) != c + 2 /* } or ] */) {
+        wantKey = inObject;
+        continue;
+      }
+      closeContainer(tape, p);
+      depth--;
+      inObject = depth > 0 && tape.kind(stack.top()) == T_OBJ;
+      if (inObject) obj = stack.top();
+      p++;
+    } else if (c == 0x2d || (c >= 0x30 && c <= 0x39)) {
+      p = scanNumber(tape, p);
+      if (p < 0) return false;
+    } else if (c == 0x74) {
+      p = scanLiteral(tape, p, "true", T_TRUE);
+      if (p < 0) return false;
+    } else if (c == 0x66) {
+      p = scanLiteral(tape, p, "false", T_FALSE);
+      if (p < 0) return false;
+    } else if (c == 0x6e) {
+      p = scanLiteral(tape, p, "null", T_NULL);
+      if (p < 0) return false;
+    } else {
+      return fail(E_UNEXPECTED, p);
+    }
+    // After a value: the containers that close here, then "," or the end.
+    while (true) {
+      p = skipWs(tape, p);
+      if (depth == 0) {
+        if (p < size) return fail(E_TRAILING, p);
+        return true;
+      }
+      if (p >= size) return fail(E_EOF, p);
+      const d = tape.byteAt(p);
+      if (d == 0x2c) {
+        p = skipWs(tape, p + 1);
+        break;
+      }
+      if (d != (inObject ? 0x7d : 0x5d)) return fail(E_UNEXPECTED, p);
+      closeContainer(tape, p);
+      depth--;
+      inObject = depth > 0 && tape.kind(stack.top()) == T_OBJ;
+      if (inObject) obj = stack.top();
+      p++;
+    }
+    wantKey = inObject;
   }
   return false;
 }
@@ -265,7 +270,8 @@ export function utf8SequenceLength(base: usize, p: i32, size: i32): i32 {
  *  listed in Tape.specials. Either way the key is then known without
  *  reading it again. */
 @inline function scanString(tape: Tape, start: i32, isKey: bool, obj: i32): i32 {
-  const t = tape.add(T_STR, start);
+  // The token's cell is written once, at the end (Tape.setToken).
+  const t = tape.claim();
   const base = tape.base;
   const size = tape.size;
   const wordLimit = size - 8;
@@ -339,11 +345,10 @@ export function utf8SequenceLength(base: usize, p: i32, size: i32): i32 {
       p++;
     }
   }
-  tape.setEnd(t, p);
+  tape.setToken(t, T_STR | (flags << 8), start, p);
   const len = p - start - 2;
   if (len > tape.maxStringLen) tape.maxStringLen = len;
-  if (flags != 0) tape.addFlags(t, flags);
-  if (flags & F_REPAIR) tape.hasRepair = true;
+  if ((flags & F_REPAIR) != 0) tape.hasRepair = true;
   if (isKey) {
     if (plain && (len == 0 || tape.byteAt(start + 1) == 0x20)) plain = false;
     const hash = wordsOnly ? (h ^ <u64>len) * KEY_HASH_K : 0;

@@ -122,6 +122,25 @@ export class Tape {
     return i;
   }
 
+  /** Takes the next token's index, its cell left to setToken: the parser
+   *  knows a string's kind, flags and end only once it has read it, and
+   *  one write of the cell then is fewer stores than an append and updates. */
+  @inline claim(): i32 {
+    const i = this.count;
+    if (i >= this.capTokens) this.grow(i);
+    this.count = i + 1;
+    return i;
+  }
+
+  /** Writes a scalar token's cell (`kindAndFlags`: kind | flags << 8). */
+  @inline setToken(i: i32, kindAndFlags: i32, start: i32, end: i32): void {
+    const p = this.cp + (<usize>i << 4);
+    store<i32>(p, kindAndFlags);
+    store<i32>(p, start, 4);
+    store<i32>(p, end, 8);
+    store<i32>(p, i + 1, 12);
+  }
+
   /** Makes room for token i and more. cells.len is kept only here: the
    *  token count says how much is used, so an append stores one field less. */
   private grow(i: i32): void {
