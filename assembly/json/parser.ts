@@ -5,7 +5,7 @@
 import { IntBuf } from "../io/buffers";
 import {
   Tape, T_OBJ, T_ARR, T_STR, T_NUM, T_TRUE, T_FALSE, T_NULL,
-  F_ESCAPED, F_REPAIR, F_INT, F_UNSAFE, F_NEG, KEY_HASH_SEED, KEY_HASH_K,
+  F_ESCAPED, F_REPAIR, F_INT, F_UNSAFE, F_NEG, F_HASHED, KEY_HASH_SEED, KEY_HASH_K,
 } from "./tape";
 
 export const E_NONE: i32 = 0;
@@ -89,7 +89,9 @@ export function parse(tape: Tape, base: usize, size: i32, keyNotes: bool = true)
     if (wantKey) {
       if (p >= size) return fail(E_EOF, p);
       if (tape.byteAt(p) != 0x22) return fail(E_UNEXPECTED, p);
-      p = keyNotes ? scanString(tape, p, true, obj) : scanString(tape, p, false, 0);
+      // Without notes a key is read as a value is: hashing it for the key
+      // tables costs the parser about what it saves them.
+      p = keyNotes ? scanString(tape, p, true, true, obj) : scanString(tape, p, false, false, 0);
       if (p < 0) return false;
       // Compact JSON has the colon right after the key.
       if (p < size && tape.byteAt(p) == 0x3a) {
@@ -105,7 +107,7 @@ export function parse(tape: Tape, base: usize, size: i32, keyNotes: bool = true)
     if (p >= size) return fail(E_EOF, p);
     const c = tape.byteAt(p);
     if (c == 0x22) {
-      p = scanString(tape, p, false, 0);
+      p = scanString(tape, p, false, false, 0);
       if (p < 0) return false;
     } else if (c == 0x7b /* { */ || c == 0x5b /* [ */) {
       // An object first in an array: the array may be a {key, value}
@@ -261,15 +263,17 @@ export function utf8SequenceLength(base: usize, p: i32, size: i32): i32 {
   return ((w ^ (ONES * 0x2e)) - ONES | (w ^ (ONES * 0x5b)) - ONES | (w ^ (ONES * 0x5d)) - ONES) & HIGHS;
 }
 
-/** Scans the string at `start`. For a key (`isKey`, a constant at each
- *  call, so the other call has none of this), it also tells in the same
- *  pass over the words whether the key is plain, that is copied as it is by
- *  the payload walk: ASCII without escapes, ".", "[" or "]", not empty, not
- *  starting with a space. A plain key's content hash goes into the key set
- *  of object `obj` (a repeat sets Tape.maybeDuplicate); any other key is
- *  listed in Tape.specials. Either way the key is then known without
- *  reading it again. */
-@inline function scanString(tape: Tape, start: i32, isKey: bool, obj: i32): i32 {
+/** Scans the string at `start`. For a key (`isKey`; both flags are
+ *  constants at each call, so a value's scan has none of this) it also
+ *  hashes the content in the same pass over the words (keyChunkHash, kept
+ *  for key tables: Tape.keyHash, F_HASHED). With `notes` it also tells
+ *  whether the key is plain, that is copied as it is by the payload walk:
+ *  ASCII without escapes, ".", "[" or "]", not empty, not starting with a
+ *  space. A plain key's hash goes into the key set of object `obj` (a
+ *  repeat sets Tape.maybeDuplicate); any other key is listed in
+ *  Tape.specials. Either way the key is then known without reading it
+ *  again. */
+@inline function scanString(tape: Tape, start: i32, isKey: bool, notes: bool, obj: i32): i32 {
   // The token's cell is written once, at the end (Tape.setToken).
   const t = tape.claim();
   const base = tape.base;
@@ -277,7 +281,7 @@ export function utf8SequenceLength(base: usize, p: i32, size: i32): i32 {
   const wordLimit = size - 8;
   let flags = 0;
   let p = start + 1;
-  let plain = isKey;
+  let plain = notes;
   // Every byte of the key went through the word loop, so h is its hash.
   let wordsOnly = isKey;
   let h = KEY_HASH_SEED;
@@ -286,7 +290,7 @@ export function utf8SequenceLength(base: usize, p: i32, size: i32): i32 {
     while (p <= wordLimit) {
       const w = load<u64>(base + <usize>p);
       const m = specialMask(w);
-      if (isKey) {
+      if (notes) {
         const d = pathMask(w);
         if (m != 0) {
           const at = ctz(m) & 56; // bit offset of the byte flagged first
@@ -296,6 +300,14 @@ export function utf8SequenceLength(base: usize, p: i32, size: i32): i32 {
           break;
         }
         if (d != 0) plain = false;
+        h = (h ^ w) * KEY_HASH_K;
+      } else if (isKey) {
+        if (m != 0) {
+          const at = ctz(m) & 56;
+          if (at != 0) h = (h ^ (w & ((<u64>1 << at) - 1))) * KEY_HASH_K;
+          p += <i32>(at >> 3);
+          break;
+        }
         h = (h ^ w) * KEY_HASH_K;
       } else if (m != 0) {
         p += <i32>(ctz(m) >> 3);
@@ -345,13 +357,17 @@ export function utf8SequenceLength(base: usize, p: i32, size: i32): i32 {
       p++;
     }
   }
-  tape.setToken(t, T_STR | (flags << 8), start, p);
   const len = p - start - 2;
+  const hash = wordsOnly ? (h ^ <u64>len) * KEY_HASH_K : 0;
+  if (isKey && wordsOnly) {
+    tape.setKeyHash(t, <u32>(hash >> 32));
+    flags |= F_HASHED;
+  }
+  tape.setToken(t, T_STR | (flags << 8), start, p);
   if (len > tape.maxStringLen) tape.maxStringLen = len;
   if ((flags & F_REPAIR) != 0) tape.hasRepair = true;
-  if (isKey) {
+  if (notes) {
     if (plain && (len == 0 || tape.byteAt(start + 1) == 0x20)) plain = false;
-    const hash = wordsOnly ? (h ^ <u64>len) * KEY_HASH_K : 0;
     if (plain) {
       if (tape.keySeen(hash, obj)) tape.maybeDuplicate = true;
     } else {

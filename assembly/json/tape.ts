@@ -26,6 +26,9 @@ export const F_INT: i32 = 4;
 export const F_UNSAFE: i32 = 8;
 /** Number: negative. */
 export const F_NEG: i32 = 16;
+/** Key: read in words only, so Tape.keyHash holds the upper half of its
+ *  keyChunkHash (key tables look it up by that). */
+export const F_HASHED: i32 = 32;
 
 const STRIDE: i32 = 4;
 
@@ -89,6 +92,11 @@ export class Tape {
   private cp: usize = 0;
   /** Tokens the cells have room for (cells.cap / STRIDE). */
   private capTokens: i32 = 0;
+  /** Per token, for keys with F_HASHED: the upper half of keyChunkHash.
+   *  Kept beside the cells (and grown with them), not in them, so that
+   *  no other token pays for it. */
+  private hashes: IntBuf = new IntBuf();
+  private hp: usize = 0;
 
   reset(base: usize, size: i32): void {
     this.base = base;
@@ -105,7 +113,8 @@ export class Tape {
     memory.fill(this.keyBits, 0, KEY_BITS_BYTES);
     this.cells.reset();
     this.cp = this.cells.ptr;
-    this.capTokens = this.cells.cap / STRIDE;
+    this.capTokens = min(this.cells.cap / STRIDE, this.hashes.cap);
+    this.hp = this.hashes.ptr;
   }
 
   /** Appends a token and returns its index. Inlined into the parser, which
@@ -149,6 +158,10 @@ export class Tape {
     cells.ensure(STRIDE);
     this.cp = cells.ptr;
     this.capTokens = cells.cap / STRIDE;
+    const hashes = this.hashes;
+    hashes.len = i;
+    hashes.ensure(this.capTokens - i);
+    this.hp = hashes.ptr;
   }
 
   /** Sets the key set's bit for a key of object `obj` with content hash
@@ -161,6 +174,19 @@ export class Tape {
     const mask = (<u64>1) << (bit & 63);
     store<u64>(at, word | mask);
     return (word & mask) != 0;
+  }
+
+  /** See `hashes`: only for a key token with F_HASHED. */
+  @inline keyHash(i: i32): u32 { return load<u32>(this.hp + (<usize>i << 2)); }
+  @inline setKeyHash(i: i32, h: u32): void { store<u32>(this.hp + (<usize>i << 2), h); }
+
+  /** Gives back what a huge document made the tape grow to. */
+  trim(): void {
+    this.cells.trim();
+    this.hashes.trim();
+    this.cp = 0;
+    this.hp = 0;
+    this.capTokens = 0;
   }
 
   @inline kind(i: i32): i32 { return load<i32>(this.cp + (<usize>i << 4)) & 0xff; }

@@ -53,7 +53,7 @@ export function decodeEntityPayload(doc: Doc, walker: Walker, ecs: bool, ecsDept
   if (!modesReady) readyModes(ecsDepth, hecDepth);
   entityWalker.redactedKeys.trim();
   text.trim();
-  entityTape.cells.trim();
+  entityTape.trim();
   const tape = doc.tape;
   AUDIT_CONTENT.collect(tape, unchecked(top[K_CONTENT]), auditContent);
   const tok = auditContent[C_ENTITY_PAYLOAD];

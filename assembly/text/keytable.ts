@@ -2,7 +2,7 @@
 // are matched in one pass without making strings of them.
 
 import { ByteBuf } from "../io/buffers";
-import { Tape, T_OBJ, F_ESCAPED } from "../json/tape";
+import { Tape, T_OBJ, F_ESCAPED, F_HASHED, keyChunkHash } from "../json/tape";
 import { decodeStringToken } from "../json/escape";
 
 export const FNV_OFFSET: u32 = 2166136261;
@@ -64,6 +64,10 @@ export class KeyTable {
   /** Open addressing: name index + 1, or 0 for an empty slot. */
   private slots: StaticArray<i32>;
   private mask: u32;
+  /** The same, by the upper half of keyChunkHash, which the parser gives
+   *  each key it read in words (F_HASHED): no hashing at lookup time. */
+  private hashSlots: StaticArray<i32>;
+  private nameHashes: StaticArray<u32>;
 
   constructor(names: string[]) {
     this.names = names;
@@ -71,16 +75,27 @@ export class KeyTable {
     while (size < names.length * 3) size <<= 1;
     this.slots = new StaticArray<i32>(size);
     this.mask = <u32>(size - 1);
+    this.hashSlots = new StaticArray<i32>(size);
     this.namePtrs = new StaticArray<usize>(names.length + 1);
     this.nameLens = new StaticArray<i32>(names.length + 1);
+    this.nameHashes = new StaticArray<u32>(names.length + 1);
     for (let i = 0; i < names.length; i++) {
-      const b = String.UTF8.encode(names[i]);
+      const utf8 = String.UTF8.encode(names[i]);
+      const n = utf8.byteLength;
+      // With 8 bytes to spare: keyChunkHash reads past the name's end.
+      const b = new ArrayBuffer(n + 8);
+      memory.copy(changetype<usize>(b), changetype<usize>(utf8), <usize>n);
       this.utf8.push(b);
       this.namePtrs[i + 1] = changetype<usize>(b);
-      this.nameLens[i + 1] = b.byteLength;
-      let s = keyHash(changetype<usize>(b), b.byteLength) & this.mask;
+      this.nameLens[i + 1] = n;
+      let s = keyHash(changetype<usize>(b), n) & this.mask;
       while (this.slots[s] != 0) s = (s + 1) & this.mask;
       this.slots[s] = i + 1;
+      const h = <u32>(keyChunkHash(changetype<usize>(b), n) >> 32);
+      this.nameHashes[i + 1] = h;
+      s = h & this.mask;
+      while (this.hashSlots[s] != 0) s = (s + 1) & this.mask;
+      this.hashSlots[s] = i + 1;
     }
   }
 
@@ -97,9 +112,27 @@ export class KeyTable {
     }
   }
 
+  /** Index of the name spelled by the `len` bytes at `ptr`, whose
+   *  keyChunkHash has `hash` as its upper half, or -1. A hit is confirmed
+   *  by comparing the bytes: a hash never decides alone. */
+  lookupHashed(hash: u32, ptr: usize, len: i32): i32 {
+    const slots = changetype<usize>(this.hashSlots);
+    const mask = this.mask;
+    let s = hash & mask;
+    while (true) {
+      const v = load<i32>(slots + (<usize>s << 2));
+      if (v == 0) return -1;
+      if (unchecked(this.nameHashes[v]) == hash && unchecked(this.nameLens[v]) == len &&
+          sameBytes(unchecked(this.namePtrs[v]), ptr, len)) return v - 1;
+      s = (s + 1) & mask;
+    }
+  }
+
   /** Index of the name held by a string token, or -1. */
   @inline lookupToken(tape: Tape, tok: i32): i32 {
-    return (tape.flags(tok) & F_ESCAPED) == 0
+    const flags = tape.flags(tok);
+    if (flags & F_HASHED) return this.lookupHashed(tape.keyHash(tok), tape.ptr(tape.innerStart(tok)), tape.innerLen(tok));
+    return (flags & F_ESCAPED) == 0
       ? this.lookup(tape.ptr(tape.innerStart(tok)), tape.innerLen(tok))
       : this.lookupDecoded(tape, tok);
   }
