@@ -176,7 +176,7 @@ export class Doc {
     else this.tokenText(this.nodeA(n), out);
   }
 
-  private appendConst(f: i32, s: string): void {
+  @inline private appendConst(f: i32, s: string): void {
     this.append(f, V_CONST, <i32>changetype<usize>(s), 0);
   }
 
@@ -216,7 +216,7 @@ export class Doc {
   /** Sets viewPtr/viewLen to a value's text: where it already is when it
    *  can be read in place (composed text, an unescaped string or any other
    *  token of the record), else decoded into `scratch`. */
-  private view(kind: i32, a: i32, b: i32, scratch: ByteBuf): void {
+  @inline private view(kind: i32, a: i32, b: i32, scratch: ByteBuf): void {
     if (kind == V_TEXT) { viewPtr = this.text.ptr + <usize>a; viewLen = b - a; return; }
     if (kind == V_TOKEN) {
       const tape = this.tape;
@@ -236,7 +236,7 @@ export class Doc {
     else out.bytes(tape.ptr(tape.start(tok)), tape.end(tok) - tape.start(tok));
   }
 
-  private tokenFits(f: i32, tok: i32): bool {
+  @inline private tokenFits(f: i32, tok: i32): bool {
     if (tok < 0) return false;
     const tape = this.tape;
     const kind = tape.kind(tok);
