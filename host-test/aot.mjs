@@ -18,20 +18,12 @@ import { spawnSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import os from 'node:os';
 
-import { findFluentBit, findWamrc } from './e2e/harness.mjs';
+import {
+  findFluentBit, findWamrc, PORTABLE_AOT_TARGETS, PORTABLE_AOT_FLAGS, HOST_ARCH,
+} from './e2e/harness.mjs';
 
-/** Flags per architecture for a portable .aot: x86-64-v2 (SSE4.2, POPCNT:
- *  Intel since Nehalem, 2008, AMD since Bulldozer, 2011; RHEL 9's
- *  baseline) and the ARMv8.0 base (every 64-bit ARM server). */
-export const PORTABLE_AOT_TARGETS = {
-  x86_64: ['--target=x86_64', '--cpu=x86-64-v2'],
-  aarch64: ['--target=aarch64', '--cpu=generic'],
-};
-const HOST_ARCH = { x64: 'x86_64', arm64: 'aarch64' }[os.arch()] ?? null;
-/** The portable flags for this machine's architecture. */
-export const PORTABLE_AOT_FLAGS = HOST_ARCH ? PORTABLE_AOT_TARGETS[HOST_ARCH] : [];
+export { PORTABLE_AOT_TARGETS, PORTABLE_AOT_FLAGS };
 
 const USAGE = `Usage: npm run aot -- [--arch x86_64|aarch64] [--native] [--out FILE]
 
