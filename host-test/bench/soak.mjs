@@ -8,8 +8,8 @@
 // stand in for Elasticsearch and Splunk and count what they get. Every few
 // seconds it samples the pipeline's resident memory (VmRSS) and the
 // counts. It passes when every event arrived at both destinations, no
-// `[error]` line was logged, and memory after warm-up stays flat (see
-// FLAT_TOLERANCE). Not a test: it takes minutes and asserts on nothing
+// `[error]` line was logged, and memory after warm-up stays flat (its
+// trend, see rssTrend and FLAT_TOLERANCE). Not a test: it takes minutes and asserts on nothing
 // that could be flaky; it prints what it measured.
 
 import http from 'node:http';
@@ -25,8 +25,41 @@ const WEBHOOK_PATH = '/services/collector/event';
 const WEBHOOK_TOKEN = 'soak-webhook-secret-3b8d1f0a2c4e';
 const HEC_TOKEN = 'soak-hec-token-9a7c5e3b1d2f';
 const RECEIVERS = new URL('./soak-receivers.yaml', import.meta.url).pathname;
-/** Memory is "flat" when the end is at most this much above the post-warm-up sample. */
+/** Memory is "flat" when its trend after warm-up (rssTrend) rises by at
+ *  most this fraction of the trend's value at warm-up. */
 const FLAT_TOLERANCE = 0.10;
+
+/**
+ * The trend of resident memory over samples taken after warm-up: a
+ * least-squares line of RSS against events sent, so that the backlog's
+ * swings (Fluent Bit's chunk buffers follow it up and down by tens of MiB)
+ * average out and only a steady climb, what a leak looks like, remains.
+ * Comparing one sample with another made the verdict depend on where two
+ * swings happened to fall.
+ * @param {{sent: number, rss: number}[]} samples  in order, all after warm-up
+ * @returns {{rise: number, atWarm: number, fraction: number} | null}
+ *   the line's rise from the first sample's `sent` to the last's, its
+ *   value at the first, and rise / atWarm; null under 3 samples
+ */
+export function rssTrend(samples) {
+  if (samples.length < 3) return null;
+  const n = samples.length;
+  const mx = samples.reduce((a, s) => a + s.sent, 0) / n;
+  const my = samples.reduce((a, s) => a + s.rss, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  for (const s of samples) {
+    sxy += (s.sent - mx) * (s.rss - my);
+    sxx += (s.sent - mx) ** 2;
+  }
+  if (sxx === 0) return null;
+  const slope = sxy / sxx;
+  const first = samples[0].sent;
+  const last = samples[n - 1].sent;
+  const atWarm = my + slope * (first - mx);
+  const rise = slope * (last - first);
+  return { rise, atWarm, fraction: rise / atWarm };
+}
 
 const golden = (name) => readFileSync(new URL(`../golden/${name}/input.json`, import.meta.url), 'utf8').trim();
 
@@ -147,12 +180,14 @@ export async function runSoak({ fluentBit, modulePath, records, senders, batch, 
   await receiver.stop();
   const receiverErrors = receiver.errorLines();
 
-  // After warm-up: the first sample once a quarter of the events were sent.
-  // (Fluent Bit's RSS takes a step within the first couple of hundred
+  // After warm-up: from the first sample once a quarter of the events were
+  // sent. (Fluent Bit's RSS takes a step within the first couple of hundred
   // thousand events, as its chunk buffers and allocator arenas fill; a tenth
-  // was measured to be too early.) Memory is then judged at the end, and by
-  // its range over the second half of the run.
+  // was measured to be too early.) Memory is then judged by its trend over
+  // the samples under load from there on (rssTrend), and reported with its
+  // range over the second half of the run.
   const warm = samples.find((s) => s.phase === 'load' && s.sent >= records / 4) ?? samples.find((s) => s.phase === 'load');
+  const trend = warm ? rssTrend(samples.filter((s) => s.phase === 'load' && s.t >= warm.t)) : null;
   const loadSamples = samples.filter((s) => s.phase !== 'start');
   const peak = Math.max(...loadSamples.map((s) => s.rss));
   const secondHalf = loadSamples.filter((s) => s.sent >= sent / 2).map((s) => s.rss);
@@ -161,20 +196,23 @@ export async function runSoak({ fluentBit, modulePath, records, senders, batch, 
     records: sent, posts, refused, senders, batch, sendSeconds, drainSeconds,
     rate: sent / sendSeconds,
     rssSecondHalf: half, rssStart: samples[0].rss, rssWarm: warm?.rss ?? end.rss, rssEnd: end.rss, rssPeak: peak,
+    rssTrend: trend,
     deliveredEs: end.es, deliveredHec: end.hec, errors, receiverErrors,
   };
   const mib = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
-  // Growth is what a leak looks like; ending lower (a smaller backlog at
-  // the end than at the warm-up mark) is not one.
-  // A run too short to have a sample under load cannot say.
-  const flat = warm ? (end.rss - warm.rss) / warm.rss <= FLAT_TOLERANCE : null;
+  // Growth is what a leak looks like; a falling trend is not one. A run too
+  // short to have three samples under load after warm-up cannot say.
+  const flat = trend ? trend.fraction <= FLAT_TOLERANCE : null;
   log(`\nsent ${sent} events in ${posts} POSTs (${refused} refused and re-sent) in ${sendSeconds.toFixed(0)} s ` +
     `(${result.rate.toFixed(0)} events/s), all delivered after ${drainSeconds.toFixed(0)} s`);
   log(`delivered: Elasticsearch ${end.es}, Splunk ${end.hec} (of ${sent} each): ` +
     `${end.es === sent && end.hec === sent ? 'nothing lost' : 'MISSING ' + (sent - end.es) + ' / ' + (sent - end.hec)}`);
   log(`pipeline RSS: start ${mib(result.rssStart)}, after warm-up (${warm?.sent ?? '?'} sent, ${warm?.t.toFixed(0) ?? '?'} s) ` +
     `${mib(result.rssWarm)}, end ${mib(result.rssEnd)}, peak ${mib(peak)}, second half of the run ` +
-    `${mib(half.min)} to ${mib(half.max)}: ${flat === null ? 'too short to judge' : flat ? 'flat' : 'NOT flat'} (end at most ${FLAT_TOLERANCE * 100}% above after warm-up)`);
+    `${mib(half.min)} to ${mib(half.max)}`);
+  log(`pipeline RSS trend after warm-up (least squares against events sent): ` +
+    (trend ? `${trend.rise >= 0 ? '+' : ''}${mib(trend.rise)} from ${mib(trend.atWarm)} (${(trend.fraction * 100).toFixed(1)} %): ` : '') +
+    `${flat === null ? 'too short to judge' : flat ? 'flat' : 'NOT flat'} (a rise of at most ${FLAT_TOLERANCE * 100} %)`);
   log(`[error] lines: pipeline ${errors.length}, receivers ${receiverErrors.length}`);
   for (const line of [...errors, ...receiverErrors].slice(0, 10)) log(`  ${line}`);
   const ok = flat !== false && end.es === sent && end.hec === sent && errors.length === 0 && receiverErrors.length === 0;
