@@ -136,6 +136,8 @@ export class Doc {
   }
 
   addConst(f: i32, s: string): bool {
+    // The first value of a list needs no comparison, nor its text made.
+    if (!this.has(f)) { this.appendConst(f, s); return true; }
     const start = this.text.len;
     this.text.ascii(s);
     const dup = this.hasEqualValue(f, V_TEXT, start, this.text.len);

@@ -41,10 +41,20 @@ export function writeHecEnvelope(
   out.bytes(event.ptr, event.len);
   out.ascii(",\"fields\":{");
   let first = true;
-  for (let f = 0; f < FIELDS.length; f++) {
+  // The fields with a value, in table order: the set bits, lowest first
+  // (a record sets a few dozen of the table's fields).
+  for (let w = 0, base = 0, bits: u64 = 0; ; ) {
+    while (bits == 0 && w < doc.setWords) {
+      bits = doc.setWord(w);
+      base = w << 6;
+      w++;
+    }
+    if (bits == 0) break;
+    const f = base + <i32>ctz(bits);
+    bits &= bits - 1;
     const field = unchecked(FIELDS[f]);
     let n = doc.first(f);
-    if (n < 0 || field.cim.length == 0) continue;
+    if (n < 0 || field.cimKey.byteLength == 0) continue;
     if (!first) out.byte(0x2c);
     first = false;
     out.bytes(changetype<usize>(field.cimKey), field.cimKey.byteLength);
