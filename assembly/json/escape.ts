@@ -3,7 +3,7 @@
 // lone surrogates and invalid UTF-8, so both become U+FFFD here.
 
 import { ByteBuf } from "../io/buffers";
-import { Tape, T_STR, F_REPAIR } from "./tape";
+import { Tape, T_STR, F_REPAIR, F_ESCAPED } from "./tape";
 import { utf8SequenceLength, specialMask } from "./parser";
 
 const HEX = "0123456789abcdef";
@@ -130,6 +130,12 @@ function writeCodePoint(out: ByteBuf, cp: i32): void {
  *  repaired when written). */
 export function decodeStringToken(out: ByteBuf, tape: Tape, tok: i32): void {
   if (tape.kind(tok) != T_STR) return;
+  // Without a backslash (the parser flags every string that has one) the
+  // content is its own decoding: one copy.
+  if ((tape.flags(tok) & F_ESCAPED) == 0) {
+    out.bytes(tape.ptr(tape.innerStart(tok)), tape.innerLen(tok));
+    return;
+  }
   const base = tape.base;
   const stop = tape.end(tok) - 1;
   let p = tape.start(tok) + 1;
