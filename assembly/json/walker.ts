@@ -185,14 +185,32 @@ function kvEnd(tape: Tape, obj: i32): i32 {
   return tape.next(second + 1);
 }
 
+// "key" and "value" as the parser's tape holds them: an unescaped string
+// token's content is followed by its closing quote, so `key"` is one 4-byte
+// read, and `value` a 4-byte and a 1-byte one (these run for every element
+// of every {key, value} list, several times).
+const KEY_QUOTE: u32 = 0x2279656b; // k e y " (little-endian)
+const VALU: u32 = 0x756c6176; // v a l u (little-endian)
+
+@inline function isKeyName(tape: Tape, tok: i32): bool {
+  return tape.kind(tok) == T_STR && tape.innerLen(tok) == 3 && (tape.flags(tok) & F_ESCAPED) == 0 &&
+    load<u32>(tape.ptr(tape.innerStart(tok))) == KEY_QUOTE;
+}
+
+@inline function isValueName(tape: Tape, tok: i32): bool {
+  if (tape.kind(tok) != T_STR || tape.innerLen(tok) != 5 || (tape.flags(tok) & F_ESCAPED) != 0) return false;
+  const p = tape.ptr(tape.innerStart(tok));
+  return load<u32>(p) == VALU && load<u8>(p, 4) == 0x65;
+}
+
 /** The "key" string of a {key, value} element, or -1. */
 export function kvKeyToken(tape: Tape, obj: i32): i32 {
   if (tape.next(obj) == obj + 1) return -1;
   const k1 = obj + 1;
   const k2 = tape.next(k1 + 1);
   if (k2 >= tape.next(obj)) return -1;
-  if (tape.stringEquals(k1, "key") && tape.stringEquals(k2, "value")) return tape.kind(k1 + 1) == T_STR ? k1 + 1 : -1;
-  if (tape.stringEquals(k2, "key") && tape.stringEquals(k1, "value")) return tape.kind(k2 + 1) == T_STR ? k2 + 1 : -1;
+  if (isKeyName(tape, k1) && isValueName(tape, k2)) return tape.kind(k1 + 1) == T_STR ? k1 + 1 : -1;
+  if (isKeyName(tape, k2) && isValueName(tape, k1)) return tape.kind(k2 + 1) == T_STR ? k2 + 1 : -1;
   return -1;
 }
 
@@ -202,8 +220,8 @@ export function kvValueToken(tape: Tape, obj: i32): i32 {
   const k1 = obj + 1;
   const k2 = tape.next(k1 + 1);
   if (k2 >= tape.next(obj)) return -1;
-  if (tape.stringEquals(k1, "value")) return k1 + 1;
-  if (tape.stringEquals(k2, "value")) return k2 + 1;
+  if (isValueName(tape, k1)) return k1 + 1;
+  if (isValueName(tape, k2)) return k2 + 1;
   return -1;
 }
 
