@@ -6,10 +6,12 @@
 // objects of ours, so collecting once enough has piled up keeps memory
 // bounded for a fraction of the cost.
 
-/** Collect after this many calls (a collection marks some 8,000 objects:
- *  spread over 1,024 calls it is about 1 % of a runtime event's work in the
- *  interpreter, over 256 it was 2 %)... */
-const MAX_CALLS: i32 = 1024;
+/** Collect after this many calls... (A collection marks some 8,000
+ *  objects, about 2 % of a runtime event's interpreted work at this cadence.
+ *  Every 1,024 calls halved that, but Fluent Bit's resident memory in the
+ *  soak then settled 50 to 90 MiB higher: 170 to 190 MiB in two runs,
+ *  against 85 to 130 MiB at 256; BENCHMARKS.md, "Third pass".) */
+const MAX_CALLS: i32 = 256;
 /** ...or as soon as the host's copies since the last collection reach this. */
 const MAX_BYTES: i64 = 1 << 20;
 /** What one call leaves besides the copies' bytes: block headers and our

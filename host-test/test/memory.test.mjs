@@ -52,7 +52,7 @@ test(
     const texts = samples.map((s) => s.text);
     const start = filter.memoryBytes();
     // Warm-up: every input kind once in each target, so buffers reach their size,
-    // then long enough that the collector (every 1,024 calls or 1 MiB of the
+    // then long enough that the collector (every 256 calls or 1 MiB of the
     // host's copies, io/collect.ts) has run several times on each mix: with
     // samples of up to 5 KB the heap's high-water mark is set between
     // collections, not by the first few calls.
