@@ -1,6 +1,6 @@
 // The soak's memory verdict (host-test/bench/soak.mjs, rssTrend): a trend
-// over the samples after warm-up, so that Fluent Bit's buffers swinging
-// with the backlog do not read as a leak and a steady climb does.
+// over the second half of the run's samples, so that Fluent Bit's buffers
+// swinging with the backlog do not read as a leak and a steady climb does.
 
 import { describe, it, expect } from 'vitest';
 import { rssTrend } from '../bench/soak.mjs';
