@@ -74,8 +74,7 @@ function skipBlanks(tape: Tape, p: i32): i32 {
  *  keys (Tape.specials, the key set); a tape that is only copied whole (the
  *  Splunk event) does without. */
 export function parse(tape: Tape, base: usize, size: i32, keyNotes: bool = true): bool {
-  tape.reset(base, size);
-  tape.keyNotes = keyNotes;
+  tape.reset(base, size, keyNotes);
   stack.reset();
   parseError = E_NONE;
   let p = skipWsIn(tape, base, size, 0);
@@ -120,14 +119,8 @@ export function parse(tape: Tape, base: usize, size: i32, keyNotes: bool = true)
     } else if (c == 0x7b /* { */ || c == 0x5b /* [ */) {
       // An object first in an array: the array may be a {key, value}
       // list, which the payload walk writes as an object.
-      if (c == 0x7b && !inObject && depth > 0 && stack.top() == tape.count - 1) {
-        const specials = tape.specials;
-        specials.ensure(4);
-        const at = specials.ptr + (<usize>specials.len << 2);
-        store<i32>(at, tape.count - 1);
-        store<i32>(at, -1, 4);
-        store<u64>(at, 0, 8);
-        specials.len += 4;
+      if (keyNotes && c == 0x7b && !inObject && depth > 0 && stack.top() == tape.count - 1) {
+        tape.addSpecial(tape.count - 1, -1, 0);
       }
       const t = tape.add(c == 0x7b ? T_OBJ : T_ARR, p);
       stack.push(t);
@@ -381,13 +374,7 @@ export function utf8SequenceLength(base: usize, p: i32, size: i32): i32 {
     } else {
       // With the hash of its content as sent, when there is one (0 else),
       // by which the walk finds the key's rewritten form made before.
-      const specials = tape.specials;
-      specials.ensure(4);
-      const at = specials.ptr + (<usize>specials.len << 2);
-      store<i32>(at, t);
-      store<i32>(at, obj, 4);
-      store<u64>(at, hash, 8);
-      specials.len += 4;
+      tape.addSpecial(t, obj, hash);
     }
   }
   return p;

@@ -98,7 +98,10 @@ export class Tape {
   private hashes: IntBuf = new IntBuf();
   private hp: usize = 0;
 
-  reset(base: usize, size: i32): void {
+  /** Starts a document; `keyNotes` says whether the parser will make the
+   *  key notes (the key set is cleared only then: a tape copied whole, as
+   *  the Splunk event is, never reads it). */
+  reset(base: usize, size: i32, keyNotes: bool): void {
     this.base = base;
     this.size = size;
     this.count = 0;
@@ -108,9 +111,12 @@ export class Tape {
     this.maxStringLen = 0;
     this.hasBlanks = false;
     this.maybeDuplicate = false;
+    this.keyNotes = keyNotes;
     this.specials.reset();
-    if (this.keyBits == 0) this.keyBits = heap.alloc(KEY_BITS_BYTES);
-    memory.fill(this.keyBits, 0, KEY_BITS_BYTES);
+    if (keyNotes) {
+      if (this.keyBits == 0) this.keyBits = heap.alloc(KEY_BITS_BYTES);
+      memory.fill(this.keyBits, 0, KEY_BITS_BYTES);
+    }
     this.cells.reset();
     this.cp = this.cells.ptr;
     this.capTokens = min(this.cells.cap / STRIDE, this.hashes.cap);
@@ -162,6 +168,17 @@ export class Tape {
     hashes.len = i;
     hashes.ensure(this.capTokens - i);
     this.hp = hashes.ptr;
+  }
+
+  /** Appends one entry to `specials` (see there). */
+  @inline addSpecial(tok: i32, obj: i32, hash: u64): void {
+    const specials = this.specials;
+    specials.ensure(4);
+    const at = specials.ptr + (<usize>specials.len << 2);
+    store<i32>(at, tok);
+    store<i32>(at, obj, 4);
+    store<u64>(at, hash, 8);
+    specials.len += 4;
   }
 
   /** Sets the key set's bit for a key of object `obj` with content hash
