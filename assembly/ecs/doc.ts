@@ -138,11 +138,7 @@ export class Doc {
   addConst(f: i32, s: string): bool {
     // The first value of a list needs no comparison, nor its text made.
     if (!this.has(f)) { this.appendConst(f, s); return true; }
-    const start = this.text.len;
-    this.text.ascii(s);
-    const dup = this.hasEqualValue(f, V_TEXT, start, this.text.len);
-    this.text.len = start;
-    if (dup) return false;
+    if (this.hasEqualValue(f, V_CONST, <i32>changetype<usize>(s), 0)) return false;
     this.appendConst(f, s);
     return true;
   }
@@ -204,11 +200,27 @@ export class Doc {
   private hasEqualValue(f: i32, kind: i32, a: i32, b: i32): bool {
     let n = this.first(f);
     if (n < 0) return false;
-    this.view(kind, a, b, this.scratchA);
-    const wantPtr = viewPtr;
-    const wantLen = viewLen;
+    // Two constants are told apart without making their bytes: the same
+    // string is equal, and (constants being ASCII) a different length is
+    // not. Lists of constants (event.category, tags) are the usual case.
+    const isConst = kind == V_CONST;
+    let wantLen = isConst ? changetype<string>(<usize>a).length : 0;
+    let wantPtr: usize = 0;
+    let made = false;
     while (n >= 0) {
-      this.view(this.nodeKind(n), this.nodeA(n), this.nodeB(n), this.scratchB);
+      const nodeKind = this.nodeKind(n);
+      if (isConst && nodeKind == V_CONST) {
+        const c = this.nodeA(n);
+        if (c == a) return true;
+        if (changetype<string>(<usize>c).length != wantLen) { n = this.nodeNext(n); continue; }
+      }
+      if (!made) {
+        this.view(kind, a, b, this.scratchA);
+        wantPtr = viewPtr;
+        wantLen = viewLen;
+        made = true;
+      }
+      this.view(nodeKind, this.nodeA(n), this.nodeB(n), this.scratchB);
       if (viewLen == wantLen && sameBytes(viewPtr, wantPtr, wantLen)) return true;
       n = this.nodeNext(n);
     }

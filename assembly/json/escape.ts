@@ -30,6 +30,13 @@ export function writeEscaped(out: ByteBuf, src: usize, n: i32): bool {
       const m = specialMask(load<u64>(src + <usize>p));
       if (m == 0) { p += 8; continue; }
       p += <i32>(ctz(m) >> 3);
+    } else if (n >= 8) {
+      // The last bytes, as the tail of the text's last 8 (the bytes before
+      // p shifted out): a flag there may be false, never missing, and the
+      // byte it points at is looked at below anyway.
+      const m = specialMask(load<u64>(src + <usize>(n - 8))) >> (<u64>(p - (n - 8)) << 3);
+      if (m == 0) { p = n; break; }
+      p += <i32>(ctz(m) >> 3);
     }
     const c = <i32>load<u8>(src + <usize>p);
     if (c >= 0x20 && c != 0x22 && c != 0x5c && c < 0x80) { p++; continue; }

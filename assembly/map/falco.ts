@@ -3,7 +3,7 @@
 // in the tables; the few that need judgement have a handler code.
 
 import { Doc } from "../ecs/doc";
-import { Tape, T_STR } from "../json/tape";
+import { Tape, T_STR, T_OBJ } from "../json/tape";
 import { KeyTable } from "../text/keytable";
 import { writeMac } from "../text/net";
 import { Entries } from "./entries";
@@ -129,22 +129,34 @@ export function mapLabels(doc: Doc, tok: i32): void { mapEntries(doc, tok, label
 
 function mapEntries(doc: Doc, tok: i32, mapping: Mapping): void {
   const tape = doc.tape;
+  if (tok >= 0 && tape.kind(tok) == T_OBJ) {
+    // An object, the usual shape: its members are walked here, with no
+    // iterator between (the interpreter pays for every field it touches).
+    const end = tape.next(tok);
+    let c = tok + 1;
+    while (c < end) {
+      mapEntry(doc, tape, mapping, c, c + 1);
+      c = tape.next(c + 1);
+    }
+    return;
+  }
   let it = entries;
   if (it == null || it.tape != tape) { it = new Entries(tape); entries = it; }
   if (!it.start(tok)) return;
-  while (it.next()) {
-    const id = mapping.keys.lookupToken(tape, it.key);
-    if (id < 0) continue;
-    const to = unchecked(mapping.targets[id]);
-    const v = it.value;
-    if (to >= 0) {
-      if (doc.setToken(to, v) && (to == F.ORCH_CLUSTER || to == F.ORCH_NAMESPACE || to == F.ORCH_RESOURCE_PARENT_TYPE)) {
-        doc.setConst(F.ORCH_TYPE, "kubernetes");
-      }
-      continue;
+  while (it.next()) mapEntry(doc, tape, mapping, it.key, it.value);
+}
+
+@inline function mapEntry(doc: Doc, tape: Tape, mapping: Mapping, key: i32, v: i32): void {
+  const id = mapping.keys.lookupToken(tape, key);
+  if (id < 0) return;
+  const to = unchecked(mapping.targets[id]);
+  if (to >= 0) {
+    if (doc.setToken(to, v) && (to == F.ORCH_CLUSTER || to == F.ORCH_NAMESPACE || to == F.ORCH_RESOURCE_PARENT_TYPE)) {
+      doc.setConst(F.ORCH_TYPE, "kubernetes");
     }
-    applyHandler(doc, tape, to, v);
+    return;
   }
+  applyHandler(doc, tape, to, v);
 }
 
 function applyHandler(doc: Doc, tape: Tape, handler: i32, v: i32): void {

@@ -7,6 +7,7 @@ import { ByteBuf } from "../io/buffers";
 import { Doc } from "../ecs/doc";
 import { Tape, T_STR } from "../json/tape";
 import { decodeStringToken } from "../json/escape";
+import { KeyTable } from "../text/keytable";
 import {
   THREAT_FRAMEWORK, TACTIC_ID, TACTIC_NAME, TACTIC_REFERENCE,
   TECHNIQUE_ID, TECHNIQUE_NAME, TECHNIQUE_REFERENCE,
@@ -36,13 +37,6 @@ const tag = new ByteBuf();
 @inline function at(p: i32): i32 { return p < tag.len ? <i32>tag.at(p) : 0; }
 @inline function isDigit(c: i32): bool { return c >= 0x30 && c <= 0x39; }
 @inline function lower(c: i32): i32 { return c >= 0x41 && c <= 0x5a ? c + 32 : c; }
-
-/** Whether the tag text from `p` equals `s`, ignoring ASCII case. */
-function restEquals(p: i32, s: string): bool {
-  if (tag.len - p != s.length) return false;
-  for (let i = 0; i < s.length; i++) if (lower(at(p + i)) != <i32>s.charCodeAt(i)) return false;
-  return true;
-}
 
 function digitsAt(p: i32, n: i32): bool {
   if (p + n > tag.len) return false;
@@ -76,7 +70,7 @@ export function addThreatFromTag(doc: Doc, tape: Tape, tok: i32): void {
   tag.reset();
   decodeStringToken(tag, tape, tok);
   let p = 0;
-  const prefixed = tag.len > 6 && restEqualsPrefix("mitre_");
+  const prefixed = tag.len > 6 && startsWithMitre();
   if (prefixed) p = 6;
   // Tactic by id.
   if ((at(p) | 0x20) == 0x74 && (at(p + 1) | 0x20) == 0x61 && digitsAt(p + 2, 4)) {
@@ -127,15 +121,33 @@ export function addThreatFromTag(doc: Doc, tape: Tape, tok: i32): void {
     doc.setConst(THREAT_FRAMEWORK, "MITRE ATT&CK");
     return;
   }
-  // Tactic by name: "mitre_privilege_escalation".
+  // Tactic by name: "mitre_privilege_escalation", in any case: one lookup
+  // of the lowercased rest instead of a comparison per tactic.
   if (!prefixed) return;
-  for (let r = 0; r < TACTICS.length / 3; r++) {
-    if (restEquals(p, TACTICS[r * 3 + 1])) { addTactic(doc, r); return; }
+  let r = TACTIC_NAMES.lookup(tag.ptr + <usize>p, tag.len - p);
+  if (r < 0) {
+    // Tags are lowercase as a rule; any other spelling is lowered first.
+    lowered.reset();
+    for (let i = p; i < tag.len; i++) lowered.byte(lower(at(i)));
+    r = TACTIC_NAMES.lookup(lowered.ptr, lowered.len);
   }
+  if (r >= 0) addTactic(doc, r);
 }
 
-function restEqualsPrefix(s: string): bool {
-  if (tag.len < s.length) return false;
-  for (let i = 0; i < s.length; i++) if (lower(at(i)) != <i32>s.charCodeAt(i)) return false;
-  return true;
+/** Tag spellings of the tactics, by TACTICS row. */
+function tacticNames(): string[] {
+  const names: string[] = [];
+  for (let r = 0; r < TACTICS.length / 3; r++) names.push(TACTICS[r * 3 + 1]);
+  return names;
+}
+const TACTIC_NAMES = new KeyTable(tacticNames());
+const lowered = new ByteBuf();
+
+/** Whether the tag begins with "mitre_", in any case: "mitr" lowered in one
+ *  step (x | 0x20 spells a lowercase letter only when x is that letter in
+ *  either case), then "e" and "_". */
+function startsWithMitre(): bool {
+  if (tag.len < 6) return false;
+  const p = tag.ptr;
+  return (load<u32>(p) | 0x20202020) == 0x7274696d && (<i32>load<u8>(p, 4) | 0x20) == 0x65 && <i32>load<u8>(p, 5) == 0x5f;
 }

@@ -5,7 +5,7 @@
 // (Monitor scope labels are {key, value: [..]}).
 
 import { Doc } from "../ecs/doc";
-import { T_ARR, T_STR } from "../json/tape";
+import { Tape, T_ARR, T_STR, T_OBJ } from "../json/tape";
 import { KeyTable } from "../text/keytable";
 import { isIp } from "../text/net";
 import { Entries } from "./entries";
@@ -43,26 +43,39 @@ let entries: Entries | null = null;
  *  set for a field wins. */
 export function mapPairs(doc: Doc, tok: i32, mapping: PairMapping): void {
   const tape = doc.tape;
+  if (tok >= 0 && tape.kind(tok) == T_OBJ) {
+    // An object, the usual shape: its members are walked here, with no
+    // iterator between (the interpreter pays for every field it touches).
+    const end = tape.next(tok);
+    let c = tok + 1;
+    while (c < end) {
+      mapPair(doc, tape, mapping, c, c + 1);
+      c = tape.next(c + 1);
+    }
+    return;
+  }
   let it = entries;
   if (it == null || it.tape != tape) { it = new Entries(tape); entries = it; }
   if (!it.start(tok)) return;
-  while (it.next()) {
-    if (tape.kind(it.key) != T_STR) continue;
-    const id = mapping.keys.lookupToken(tape, it.key);
-    if (id < 0) continue;
-    const to = unchecked(mapping.targets[id]);
-    let v = it.value;
-    if (tape.kind(v) == T_ARR) v = tape.next(v) > v + 1 ? v + 1 : -1;
-    if (v < 0) continue;
-    if (to >= 0) {
-      if (doc.setToken(to, v) && (to == F.ORCH_CLUSTER || to == F.ORCH_NAMESPACE)) doc.setConst(F.ORCH_TYPE, "kubernetes");
-    } else if (to == H_SOURCE) {
-      if (tape.kind(v) != T_STR || tape.innerLen(v) == 0) continue;
-      if (isIp(tape.ptr(tape.innerStart(v)), tape.innerLen(v))) doc.setToken(F.SOURCE_IP, v);
-      else doc.setToken(F.SOURCE_DOMAIN, v);
-    } else if (to == H_POD) {
-      if (doc.setToken(F.ORCH_RESOURCE_NAME, v)) doc.setConst(F.ORCH_RESOURCE_TYPE, "pod");
-      doc.setConst(F.ORCH_TYPE, "kubernetes");
-    }
+  while (it.next()) mapPair(doc, tape, mapping, it.key, it.value);
+}
+
+@inline function mapPair(doc: Doc, tape: Tape, mapping: PairMapping, key: i32, value: i32): void {
+  if (tape.kind(key) != T_STR) return;
+  const id = mapping.keys.lookupToken(tape, key);
+  if (id < 0) return;
+  const to = unchecked(mapping.targets[id]);
+  let v = value;
+  if (tape.kind(v) == T_ARR) v = tape.next(v) > v + 1 ? v + 1 : -1;
+  if (v < 0) return;
+  if (to >= 0) {
+    if (doc.setToken(to, v) && (to == F.ORCH_CLUSTER || to == F.ORCH_NAMESPACE)) doc.setConst(F.ORCH_TYPE, "kubernetes");
+  } else if (to == H_SOURCE) {
+    if (tape.kind(v) != T_STR || tape.innerLen(v) == 0) return;
+    if (isIp(tape.ptr(tape.innerStart(v)), tape.innerLen(v))) doc.setToken(F.SOURCE_IP, v);
+    else doc.setToken(F.SOURCE_DOMAIN, v);
+  } else if (to == H_POD) {
+    if (doc.setToken(F.ORCH_RESOURCE_NAME, v)) doc.setConst(F.ORCH_RESOURCE_TYPE, "pod");
+    doc.setConst(F.ORCH_TYPE, "kubernetes");
   }
 }
