@@ -98,7 +98,7 @@ export function parse(tape: Tape, base: usize, size: i32, keyNotes: bool = true)
       if (byteIn(base, p) != 0x22) return fail(E_UNEXPECTED, p);
       // Without notes a key is read as a value is: hashing it for the key
       // tables costs the parser about what it saves them.
-      p = keyNotes ? scanString(tape, p, true, true, obj) : scanString(tape, p, false, false, 0);
+      p = keyNotes ? scanString(tape, base, size, p, true, true, obj) : scanString(tape, base, size, p, false, false, 0);
       if (p < 0) return false;
       // Compact JSON has the colon right after the key.
       if (p < size && byteIn(base, p) == 0x3a) {
@@ -114,7 +114,7 @@ export function parse(tape: Tape, base: usize, size: i32, keyNotes: bool = true)
     if (p >= size) return fail(E_EOF, p);
     const c = byteIn(base, p);
     if (c == 0x22) {
-      p = scanString(tape, p, false, false, 0);
+      p = scanString(tape, base, size, p, false, false, 0);
       if (p < 0) return false;
     } else if (c == 0x7b /* { */ || c == 0x5b /* [ */) {
       // An object first in an array: the array may be a {key, value}
@@ -286,11 +286,10 @@ export function utf8SequenceLength(base: usize, p: i32, size: i32): i32 {
  *  repeat sets Tape.maybeDuplicate); any other key is listed in
  *  Tape.specials. Either way the key is then known without reading it
  *  again. */
-@inline function scanString(tape: Tape, start: i32, isKey: bool, notes: bool, obj: i32): i32 {
-  // The token's cell is written once, at the end (Tape.setToken).
+@inline function scanString(tape: Tape, base: usize, size: i32, start: i32, isKey: bool, notes: bool, obj: i32): i32 {
+  // The token's cell is written once, at the end (Tape.setToken). `base`
+  // and `size` are the tape's, from the parser's locals.
   const t = tape.claim();
-  const base = tape.base;
-  const size = tape.size;
   const wordLimit = size - 8;
   let flags = 0;
   let p = start + 1;

@@ -13,7 +13,11 @@
 import { Doc } from "../ecs/doc";
 import { Tape, T_OBJ, T_STR } from "../json/tape";
 import { top, K_LABELS, K_SOURCE, K_RAW_EVENT_ORIGINATOR } from "./detect";
-import { PairMapping, mapPairs } from "./pairs";
+import { PairMapping, mapPairs, applyPairTarget } from "./pairs";
+import { falcoMapping, applyFalcoTarget } from "./falco";
+import { Entries } from "./entries";
+import { KeyTable } from "../text/keytable";
+import { IntBuf } from "../io/buffers";
 import * as F from "./ids";
 
 // The same names arrive in `content.fields` (Falco plugin fields and
@@ -69,13 +73,83 @@ const CLOUD_LABELS: string[] = [
 ];
 const cloudLabelMapping = new PairMapping(CLOUD_LABELS);
 
+// A runtime event's `content.fields` is read by two tables: falco.ts's
+// (the workload), then, after the labels, CLOUD's. One table of both
+// tables' names serves the two: each key is looked up once
+// (mapRuntimeFields), the pairs CLOUD maps are noted, and mapRuntimeSource
+// maps those in their turn, in their order: what each field ends up with
+// is what two passes give.
+const NO_TARGET: i32 = i32.MIN_VALUE;
+
+class FieldsTable {
+  keys: KeyTable;
+  /** By name: the target in falcoMapping and in cloudMapping, or NO_TARGET. */
+  falcoTargets: StaticArray<i32>;
+  cloudTargets: StaticArray<i32>;
+  constructor() {
+    const names: string[] = [];
+    const falco: i32[] = [];
+    const cloud: i32[] = [];
+    const falcoNames = falcoMapping.keys.names;
+    for (let i = 0; i < falcoNames.length; i++) {
+      names.push(falcoNames[i]);
+      falco.push(falcoMapping.targets[i]);
+      cloud.push(NO_TARGET);
+    }
+    const cloudNames = cloudMapping.keys.names;
+    for (let i = 0; i < cloudNames.length; i++) {
+      const at = names.indexOf(cloudNames[i]);
+      if (at >= 0) { cloud[at] = cloudMapping.targets[i]; continue; }
+      names.push(cloudNames[i]);
+      falco.push(NO_TARGET);
+      cloud.push(cloudMapping.targets[i]);
+    }
+    this.keys = new KeyTable(names);
+    this.falcoTargets = StaticArray.fromArray<i32>(falco);
+    this.cloudTargets = StaticArray.fromArray<i32>(cloud);
+  }
+}
+const fieldsTable = new FieldsTable();
+/** What mapRuntimeFields left for CLOUD: value token, target; in order. */
+const cloudPairs = new IntBuf();
+let fieldEntries: Entries | null = null;
+
+/** Maps a runtime event's `content.fields` as mapFalcoFields does, and
+ *  notes what mapRuntimeSource maps from it (see FieldsTable). */
+export function mapRuntimeFields(doc: Doc, tok: i32): void {
+  const tape = doc.tape;
+  cloudPairs.reset();
+  if (tok >= 0 && tape.kind(tok) == T_OBJ) {
+    const end = tape.next(tok);
+    let c = tok + 1;
+    while (c < end) {
+      mapRuntimeField(doc, tape, c, c + 1);
+      c = tape.next(c + 1);
+    }
+    return;
+  }
+  let it = fieldEntries;
+  if (it == null || it.tape != tape) { it = new Entries(tape); fieldEntries = it; }
+  if (!it.start(tok)) return;
+  while (it.next()) mapRuntimeField(doc, tape, it.key, it.value);
+}
+
+@inline function mapRuntimeField(doc: Doc, tape: Tape, key: i32, value: i32): void {
+  const id = fieldsTable.keys.lookupToken(tape, key);
+  if (id < 0) return;
+  const falco = unchecked(fieldsTable.falcoTargets[id]);
+  if (falco != NO_TARGET) applyFalcoTarget(doc, tape, falco, value);
+  const cloud = unchecked(fieldsTable.cloudTargets[id]);
+  if (cloud != NO_TARGET) { cloudPairs.push(value); cloudPairs.push(cloud); }
+}
+
 /** Maps the cloud-source and current-payload fields of a runtime policy
- *  event, given `content.fields` as the family mapper found it; runs before
+ *  event, after mapRuntimeFields read its `content.fields`; runs before
  *  deriveFields so related.* sees them. */
-export function mapRuntimeSource(doc: Doc, fields: i32): void {
+export function mapRuntimeSource(doc: Doc): void {
   const tape = doc.tape;
   doc.setToken(F.OBSERVER_TYPE, unchecked(top[K_RAW_EVENT_ORIGINATOR]));
-  mapPairs(doc, fields, cloudMapping);
+  for (let i = 0; i < cloudPairs.len; i += 2) applyPairTarget(doc, tape, cloudPairs.get(i + 1), cloudPairs.get(i));
   mapPairs(doc, unchecked(top[K_LABELS]), cloudMapping);
   mapCloudLabels(doc, unchecked(top[K_LABELS]));
   setProviderFromSource(doc, tape, unchecked(top[K_SOURCE]));

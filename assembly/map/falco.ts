@@ -103,7 +103,7 @@ function target(name: string): i32 {
   return field(name);
 }
 
-class Mapping {
+export class Mapping {
   keys: KeyTable = new KeyTable([]);
   targets: i32[] = [];
   constructor(pairs: string[]) {
@@ -116,7 +116,8 @@ class Mapping {
   }
 }
 
-const falcoMapping = new Mapping(FALCO);
+/** Falco field names → targets (applyFalcoTarget). */
+export const falcoMapping = new Mapping(FALCO);
 const labelMapping = new Mapping(LABELS);
 let entries: Entries | null = null;
 
@@ -148,8 +149,12 @@ function mapEntries(doc: Doc, tok: i32, mapping: Mapping): void {
 
 @inline function mapEntry(doc: Doc, tape: Tape, mapping: Mapping, key: i32, v: i32): void {
   const id = mapping.keys.lookupToken(tape, key);
-  if (id < 0) return;
-  const to = unchecked(mapping.targets[id]);
+  if (id >= 0) applyFalcoTarget(doc, tape, unchecked(mapping.targets[id]), v);
+}
+
+/** Maps value `v` to `to`, a target of this file's tables (a field, or a
+ *  handler code). */
+export function applyFalcoTarget(doc: Doc, tape: Tape, to: i32, v: i32): void {
   if (to >= 0) {
     if (doc.setToken(to, v) && (to == F.ORCH_CLUSTER || to == F.ORCH_NAMESPACE || to == F.ORCH_RESOURCE_PARENT_TYPE)) {
       doc.setConst(F.ORCH_TYPE, "kubernetes");

@@ -31,7 +31,7 @@ import { mapPlatformAudit } from "./platform_audit";
 import { mapBenchmark } from "./benchmark";
 import { mapHostScanning } from "./host_scanning";
 import { mapMonitorEvent } from "./monitor_event";
-import { mapRuntimeSource } from "./cloud_source";
+import { mapRuntimeFields, mapRuntimeSource } from "./cloud_source";
 
 const CONTENT = new KeyTable([
   "ruleName", "ruleType", "ruleTags", "output", "fields", "policyVersion", "policyOrigin",
@@ -117,9 +117,9 @@ function mapRuntimePolicy(doc: Doc): void {
   doc.addToken(F.RULE_AUTHOR, content[C_POLICY_ORIGIN]);
   doc.setToken(F.MESSAGE, content[C_OUTPUT]);
   setTags(doc, content[C_RULE_TAGS]);
-  mapFalcoFields(doc, content[C_FIELDS]);
+  mapRuntimeFields(doc, content[C_FIELDS]);
   mapLabels(doc, t(K_LABELS));
-  mapRuntimeSource(doc, content[C_FIELDS]);
+  mapRuntimeSource(doc);
   deriveFields(doc, true);
 }
 

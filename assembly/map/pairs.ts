@@ -63,8 +63,12 @@ export function mapPairs(doc: Doc, tok: i32, mapping: PairMapping): void {
 @inline function mapPair(doc: Doc, tape: Tape, mapping: PairMapping, key: i32, value: i32): void {
   if (tape.kind(key) != T_STR) return;
   const id = mapping.keys.lookupToken(tape, key);
-  if (id < 0) return;
-  const to = unchecked(mapping.targets[id]);
+  if (id >= 0) applyPairTarget(doc, tape, unchecked(mapping.targets[id]), value);
+}
+
+/** Maps `value` to `to`, a target of a PairMapping (a field, H_SOURCE or
+ *  H_POD); of a list, its first element. */
+export function applyPairTarget(doc: Doc, tape: Tape, to: i32, value: i32): void {
   let v = value;
   if (tape.kind(v) == T_ARR) v = tape.next(v) > v + 1 ? v + 1 : -1;
   if (v < 0) return;
