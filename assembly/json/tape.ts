@@ -32,6 +32,9 @@ export const F_HASHED: i32 = 32;
 
 const STRIDE: i32 = 4;
 
+/** Answers Tape.kvAsked keeps: a record has a few {key, value} lists. */
+export const KV_ASKED: i32 = 8;
+
 /** Bits in a tape's key set (see Tape.keySeen): 64K bits, 8 KB. With the
  *  40 or so keys of a Sysdig event, two different keys share a bit in
  *  about one record in a hundred, which only costs that record the slower,
@@ -84,6 +87,12 @@ export class Tape {
   /** Two keys of one object may be equal as written: some plain key's bit
    *  (keySeen) was already set. */
   maybeDuplicate: bool = false;
+  /** Arrays already asked whether they are {key, value} lists, and the
+   *  answers (walker.ts, isKeyValueList): the payload walk and the mappers
+   *  ask of the same few arrays several times per record. */
+  kvAsked: StaticArray<i32> = new StaticArray<i32>(KV_ASKED);
+  kvAnswers: StaticArray<bool> = new StaticArray<bool>(KV_ASKED);
+  kvAskedCount: i32 = 0;
   /** The key set: one bit per (object, key content hash). */
   private keyBits: usize = 0;
   cells: IntBuf = new IntBuf();
@@ -111,6 +120,7 @@ export class Tape {
     this.maxStringLen = 0;
     this.hasBlanks = false;
     this.maybeDuplicate = false;
+    this.kvAskedCount = 0;
     this.keyNotes = keyNotes;
     this.specials.reset();
     if (keyNotes) {

@@ -19,7 +19,7 @@
 // reported as LOSS_* bits so the document can say so.
 
 import { ByteBuf, IntBuf } from "../io/buffers";
-import { Tape, T_OBJ, T_ARR, T_STR, T_NUM, T_NULL, F_UNSAFE, F_ESCAPED, F_REPAIR, keyChunkHash } from "./tape";
+import { Tape, T_OBJ, T_ARR, T_STR, T_NUM, T_NULL, F_UNSAFE, F_ESCAPED, F_REPAIR, keyChunkHash, KV_ASKED } from "./tape";
 import { writeStringToken, writeEscaped, decodeStringToken } from "./escape";
 import { isSecretKey } from "../text/secret_keys";
 import { sameBytes } from "../text/keytable";
@@ -165,24 +165,44 @@ function keepRewrite(slot: i32, rawHash: u64, raw: usize, rawLen: i32, written: 
   unchecked(rewriteWrittenHashes[slot] = writtenHash);
 }
 
-/** True when an array is a non-empty list of {"key": string, "value": any}. */
+/** True when an array is a non-empty list of {"key": string, "value": any}
+ *  (the two members in either order, and nothing else). */
 export function isKeyValueList(tape: Tape, arr: i32): bool {
+  const asked = tape.kvAskedCount;
+  for (let i = 0; i < asked; i++) {
+    if (unchecked(tape.kvAsked[i]) == arr) return unchecked(tape.kvAnswers[i]);
+  }
+  const answer = isKeyValueListOnce(tape, arr);
+  if (asked < KV_ASKED) {
+    unchecked(tape.kvAsked[asked] = arr);
+    unchecked(tape.kvAnswers[asked] = answer);
+    tape.kvAskedCount = asked + 1;
+  }
+  return answer;
+}
+
+function isKeyValueListOnce(tape: Tape, arr: i32): bool {
   const end = tape.next(arr);
   if (end == arr + 1) return false;
   let c = arr + 1;
   while (c < end) {
-    if (tape.kind(c) != T_OBJ) return false;
-    if (kvKeyToken(tape, c) < 0 || kvValueToken(tape, c) < 0) return false;
-    if (tape.next(c) != kvEnd(tape, c)) return false;
+    if (!isKeyValueElement(tape, c)) return false;
     c = tape.next(c);
   }
   return true;
 }
 
-/** End of an object that has exactly two members. */
-function kvEnd(tape: Tape, obj: i32): i32 {
-  const second = tape.next(obj + 2);
-  return tape.next(second + 1);
+/** One element of a {key, value} list: an object of exactly two members,
+ *  "key" with a string and "value", in either order. */
+@inline function isKeyValueElement(tape: Tape, obj: i32): bool {
+  if (tape.kind(obj) != T_OBJ) return false;
+  const end = tape.next(obj);
+  const k1 = obj + 1;
+  if (k1 >= end) return false;
+  const k2 = tape.next(k1 + 1);
+  if (k2 >= end || tape.next(k2 + 1) != end) return false;
+  if (isKeyName(tape, k1)) return isValueName(tape, k2) && tape.kind(k1 + 1) == T_STR;
+  return isKeyName(tape, k2) && isValueName(tape, k1) && tape.kind(k2 + 1) == T_STR;
 }
 
 // "key" and "value" as the parser's tape holds them: an unescaped string
@@ -203,26 +223,18 @@ const VALU: u32 = 0x756c6176; // v a l u (little-endian)
   return load<u32>(p) == VALU && load<u8>(p, 4) == 0x65;
 }
 
-/** The "key" string of a {key, value} element, or -1. */
-export function kvKeyToken(tape: Tape, obj: i32): i32 {
-  if (tape.next(obj) == obj + 1) return -1;
+/** The "key" string of an element of a list isKeyValueList accepted (its
+ *  members are "key" and "value", so the first one's name tells which is
+ *  which). */
+@inline export function kvKeyToken(tape: Tape, obj: i32): i32 {
   const k1 = obj + 1;
-  const k2 = tape.next(k1 + 1);
-  if (k2 >= tape.next(obj)) return -1;
-  if (isKeyName(tape, k1) && isValueName(tape, k2)) return tape.kind(k1 + 1) == T_STR ? k1 + 1 : -1;
-  if (isKeyName(tape, k2) && isValueName(tape, k1)) return tape.kind(k2 + 1) == T_STR ? k2 + 1 : -1;
-  return -1;
+  return isKeyName(tape, k1) ? k1 + 1 : tape.next(k1 + 1) + 1;
 }
 
-/** The "value" of a {key, value} element, or -1. */
-export function kvValueToken(tape: Tape, obj: i32): i32 {
-  if (tape.next(obj) == obj + 1) return -1;
+/** The "value" of an element of a list isKeyValueList accepted. */
+@inline export function kvValueToken(tape: Tape, obj: i32): i32 {
   const k1 = obj + 1;
-  const k2 = tape.next(k1 + 1);
-  if (k2 >= tape.next(obj)) return -1;
-  if (isValueName(tape, k1)) return k1 + 1;
-  if (isValueName(tape, k2)) return k2 + 1;
-  return -1;
+  return isKeyName(tape, k1) ? tape.next(k1 + 1) + 1 : k1 + 1;
 }
 
 /** Writes a key made safe for Elasticsearch (see the top of this file). */
