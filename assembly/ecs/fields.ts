@@ -140,10 +140,13 @@ const SPEC: string[] = [
   "observer.hostname                             keyword    1     dvc",
 ];
 
+/** One empty buffer for every field without a CIM name: the table's
+ *  objects live as long as the module, and the collector visits every one
+ *  of them on each cycle. */
+const NO_KEY = new ArrayBuffer(0);
+
 export class Field {
   path: string = "";
-  /** Path segments; the last is the leaf key. */
-  segments: string[] = [];
   type: i32;
   isList: bool;
   /** Splunk CIM name, or "" when the field is not indexed for Splunk. */
@@ -155,7 +158,7 @@ export class Field {
   /** `"segment":` in UTF-8, for every segment. */
   keys: StaticArray<ArrayBuffer> = new StaticArray<ArrayBuffer>(0);
   /** `"cim":` in UTF-8 (empty when cim is). */
-  cimKey: ArrayBuffer = new ArrayBuffer(0);
+  cimKey: ArrayBuffer = NO_KEY;
 }
 
 function jsonKey(name: string): ArrayBuffer {
@@ -195,18 +198,19 @@ function buildFields(): Field[] {
     const w = words(rows[i]);
     const f = new Field();
     f.path = w[0];
-    f.segments = f.path.split(".");
+    // Path segments, the last the leaf key (kept only as the writers' keys).
+    const segments = f.path.split(".");
     f.type = parseType(w[1]);
     f.isList = w[2] == "n";
     f.cim = w[3] == "-" ? "" : w[3];
-    const parents = f.segments.length - 1;
+    const parents = segments.length - 1;
     f.parentIds = new StaticArray<i32>(parents);
     f.keys = new StaticArray<ArrayBuffer>(parents + 1);
     let prefix = "";
     for (let s = 0; s <= parents; s++) {
-      f.keys[s] = jsonKey(f.segments[s]);
+      f.keys[s] = jsonKey(segments[s]);
       if (s == parents) break;
-      prefix += f.segments[s] + ".";
+      prefix += segments[s] + ".";
       if (!objectIds.has(prefix)) objectIds.set(prefix, objectIds.size + 1);
       f.parentIds[s] = objectIds.get(prefix);
     }

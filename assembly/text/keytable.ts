@@ -53,9 +53,11 @@ export const FNV_PRIME: u32 = 16777619;
 
 export class KeyTable {
   names: string[];
-  /** The names in UTF-8, kept alive here; lookups read them through
-   *  namePtrs and nameLens. */
-  private utf8: ArrayBuffer[] = [];
+  /** The names in UTF-8, one after another (each with 8 bytes to spare:
+   *  keyChunkHash reads past a name's end), in one buffer: the collector
+   *  visits every live object on each cycle, and tables live as long as
+   *  the module. Lookups read them through namePtrs and nameLens. */
+  private utf8: ArrayBuffer;
   /** By name index + 1: where its UTF-8 bytes are, and how many. Flat
    *  arrays, so that a probe is a few loads (the interpreter pays per
    *  instruction, and every key of every mapped object is looked up). */
@@ -79,19 +81,20 @@ export class KeyTable {
     this.namePtrs = new StaticArray<usize>(names.length + 1);
     this.nameLens = new StaticArray<i32>(names.length + 1);
     this.nameHashes = new StaticArray<u32>(names.length + 1);
+    let total = 0;
+    for (let i = 0; i < names.length; i++) total += String.UTF8.byteLength(names[i]) + 8;
+    this.utf8 = new ArrayBuffer(total);
+    let at = changetype<usize>(this.utf8);
     for (let i = 0; i < names.length; i++) {
-      const utf8 = String.UTF8.encode(names[i]);
-      const n = utf8.byteLength;
-      // With 8 bytes to spare: keyChunkHash reads past the name's end.
-      const b = new ArrayBuffer(n + 8);
-      memory.copy(changetype<usize>(b), changetype<usize>(utf8), <usize>n);
-      this.utf8.push(b);
-      this.namePtrs[i + 1] = changetype<usize>(b);
-      this.nameLens[i + 1] = n;
-      let s = keyHash(changetype<usize>(b), n) & this.mask;
+      const n = String.UTF8.encodeUnsafe(changetype<usize>(names[i]), names[i].length, at);
+      const b = at;
+      at += <usize>(n + 8);
+      this.namePtrs[i + 1] = b;
+      this.nameLens[i + 1] = <i32>n;
+      let s = keyHash(b, <i32>n) & this.mask;
       while (this.slots[s] != 0) s = (s + 1) & this.mask;
       this.slots[s] = i + 1;
-      const h = <u32>(keyChunkHash(changetype<usize>(b), n) >> 32);
+      const h = <u32>(keyChunkHash(b, <i32>n) >> 32);
       this.nameHashes[i + 1] = h;
       s = h & this.mask;
       while (this.hashSlots[s] != 0) s = (s + 1) & this.mask;
