@@ -19,17 +19,28 @@ import { writeNode } from "./values";
 // memory stays bounded however many field combinations a stream has.
 
 const STEP_SLOTS: i32 = (FIELDS.length + 1) << 2;
-/** Per slot: the step's key (see stepKey), 0 when empty. */
-const stepKeys = new StaticArray<i32>(STEP_SLOTS);
-const stepPtrs = new StaticArray<usize>(STEP_SLOTS);
-const stepLens = new StaticArray<i32>(STEP_SLOTS);
+/** Per slot, 16 bytes: the step's key (see stepKey; 0 when empty), where
+ *  its bytes are, how many. One table, so a slot is one address and its
+ *  parts are loads at fixed offsets. */
+const steps: usize = heap.alloc(<usize>STEP_SLOTS << 4);
+memory.fill(steps, 0, <usize>STEP_SLOTS << 4);
 const building = new ByteBuf();
 
-/** The step from field `from` (-1: the start of the object) to field `to`
- *  (FIELDS.length: the end), as a positive int. */
-@inline function stepKey(from: i32, to: i32): i32 {
-  return (from + 1) * (FIELDS.length + 1) + to + 1;
+/** Per field, one byte: its type, and LIST_FLAG for a list (the loop reads
+ *  these for every field of every record; from FIELDS they take a chain of
+ *  loads). */
+const LIST_FLAG: i32 = 0x10;
+const fieldFlags: usize = heap.alloc(<usize>FIELDS.length);
+for (let f = 0; f < FIELDS.length; f++) {
+  store<u8>(fieldFlags + <usize>f, <u8>(FIELDS[f].type | (FIELDS[f].isList ? LIST_FLAG : 0)));
 }
+
+/** The step from field `from` (-1: the start of the object) to field `to`
+ *  (FIELDS.length: the end), as a positive int (fields fit in 10 bits). */
+@inline function stepKey(from: i32, to: i32): i32 {
+  return ((from + 1) << 10) | (to + 1);
+}
+if (FIELDS.length >= 1023) unreachable();
 
 @inline function stepSlot(from: i32, to: i32): i32 {
   return (to << 2) | (from & 3);
@@ -52,18 +63,17 @@ export function writeEcsFields(out: ByteBuf, doc: Doc): void {
     let n = doc.first(f);
     if (n < 0) continue;
     writeStep(out, prev, f);
-    const field = unchecked(FIELDS[f]);
-    if (field.isList) {
+    const flags = <i32>load<u8>(fieldFlags + <usize>f);
+    const type = flags & 0xf;
+    writeNode(out, doc, n, type, false);
+    if (flags & LIST_FLAG) {
       // The step wrote "[", and the next one writes "]".
-      writeNode(out, doc, n, field.type, false);
       n = doc.nodeNext(n);
       while (n >= 0) {
         out.byte(0x2c);
-        writeNode(out, doc, n, field.type, false);
+        writeNode(out, doc, n, type, false);
         n = doc.nodeNext(n);
       }
-    } else {
-      writeNode(out, doc, n, field.type, false);
     }
     prev = f;
   }
@@ -72,21 +82,21 @@ export function writeEcsFields(out: ByteBuf, doc: Doc): void {
 
 @inline function writeStep(out: ByteBuf, from: i32, to: i32): void {
   const key = stepKey(from, to);
-  const slot = stepSlot(from, to);
-  if (unchecked(stepKeys[slot]) != key) fillStep(slot, key, from, to);
-  out.bytes(unchecked(stepPtrs[slot]), unchecked(stepLens[slot]));
+  const slot = steps + (<usize>stepSlot(from, to) << 4);
+  if (load<i32>(slot) != key) fillStep(slot, key, from, to);
+  out.bytes(load<usize>(slot, 4), load<i32>(slot, 8));
 }
 
-function fillStep(slot: i32, key: i32, from: i32, to: i32): void {
+function fillStep(slot: usize, key: i32, from: i32, to: i32): void {
   building.reset();
   buildStep(building, from, to);
-  const old = unchecked(stepPtrs[slot]);
+  const old = load<usize>(slot, 4);
   if (old != 0) heap.free(old);
   const bytes = heap.alloc(<usize>max(building.len, 1));
   memory.copy(bytes, building.ptr, <usize>building.len);
-  unchecked(stepPtrs[slot] = bytes);
-  unchecked(stepLens[slot] = building.len);
-  unchecked(stepKeys[slot] = key);
+  store<usize>(slot, bytes, 4);
+  store<i32>(slot, building.len, 8);
+  store<i32>(slot, key);
 }
 
 /** The bytes between field `from`'s value (or the start) and field `to`'s

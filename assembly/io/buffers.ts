@@ -14,9 +14,10 @@ export class ByteBuf {
   @inline reset(): void { this.len = 0; }
 
   /** Makes room for `extra` more bytes. Inlined: it runs for every byte
-   *  written, and only the rare growth is a call. */
+   *  written, and only the rare growth is a call. The room left is
+   *  compared, not len + extra (which could overflow): len never passes cap. */
   @inline ensure(extra: i32): void {
-    if (<i64>this.len + <i64>extra > <i64>this.cap) this.grow(extra);
+    if (extra > this.cap - this.len) this.grow(extra);
   }
 
   private grow(extra: i32): void {
@@ -46,7 +47,7 @@ export class ByteBuf {
   /** Appends `n` bytes from `src`, which may lie in this buffer itself. */
   @inline bytes(src: usize, n: i32): void {
     if (n <= 0) return;
-    if (<i64>this.len + <i64>n > <i64>this.cap) {
+    if (n > this.cap - this.len) {
       // Growing may move the storage; a source inside it moves along.
       const inside = src >= this.ptr && src < this.ptr + <usize>this.cap;
       const offset = src - this.ptr;
@@ -140,7 +141,7 @@ export class IntBuf {
   @inline reset(): void { this.len = 0; }
 
   @inline ensure(extra: i32): void {
-    if (<i64>this.len + <i64>extra > <i64>this.cap) this.grow(extra);
+    if (extra > this.cap - this.len) this.grow(extra);
   }
 
   private grow(extra: i32): void {

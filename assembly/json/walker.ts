@@ -144,25 +144,25 @@ function seenInsert(serial: i32, hash: u32, offset: i32, length: i32, out: ByteB
 // by comparing the bytes, so a hash collision can never change a key.
 const REWRITE_SLOTS: i32 = 256;
 const REWRITE_MAX_BYTES: i32 = 128;
-const rewriteHashes = new StaticArray<u64>(REWRITE_SLOTS);
-const rewriteRawLens = new StaticArray<i32>(REWRITE_SLOTS);
-/** Per slot: the key as sent, then as written. */
-const rewriteBlocks = new StaticArray<usize>(REWRITE_SLOTS);
-const rewriteLens = new StaticArray<i32>(REWRITE_SLOTS);
-/** keyChunkHash of the written key's content, for the key set. */
-const rewriteWrittenHashes = new StaticArray<u64>(REWRITE_SLOTS);
+/** Per slot, 32 bytes: the hash of the key as sent (u64; 0: empty), its
+ *  length, the written key's length, the block holding the key as sent
+ *  then as written, and keyChunkHash of the written key's content (u64,
+ *  for the key set). One table: a slot is one address, its parts loads at
+ *  fixed offsets. */
+const rewrites: usize = heap.alloc(<usize>REWRITE_SLOTS << 5);
+memory.fill(rewrites, 0, <usize>REWRITE_SLOTS << 5);
 
-function keepRewrite(slot: i32, rawHash: u64, raw: usize, rawLen: i32, written: usize, writtenLen: i32, writtenHash: u64): void {
-  const old = unchecked(rewriteBlocks[slot]);
+function keepRewrite(entry: usize, rawHash: u64, raw: usize, rawLen: i32, written: usize, writtenLen: i32, writtenHash: u64): void {
+  const old = load<usize>(entry, 16);
   if (old != 0) heap.free(old);
   const block = heap.alloc(<usize>(rawLen + writtenLen));
   memory.copy(block, raw, <usize>rawLen);
   memory.copy(block + <usize>rawLen, written, <usize>writtenLen);
-  unchecked(rewriteBlocks[slot] = block);
-  unchecked(rewriteHashes[slot] = rawHash);
-  unchecked(rewriteRawLens[slot] = rawLen);
-  unchecked(rewriteLens[slot] = writtenLen);
-  unchecked(rewriteWrittenHashes[slot] = writtenHash);
+  store<u64>(entry, rawHash);
+  store<i32>(entry, rawLen, 8);
+  store<i32>(entry, writtenLen, 12);
+  store<usize>(entry, block, 16);
+  store<u64>(entry, writtenHash, 24);
 }
 
 /** True when an array is a non-empty list of {"key": string, "value": any}
@@ -452,13 +452,16 @@ export class Walker {
    *  object (the caller then drops what this wrote). */
   private writeKeyRuns(out: ByteBuf, tape: Tape, mode: WalkMode): bool {
     const specials = tape.specials;
+    const listed = specials.ptr;
+    const count = specials.len;
     let copyFrom = tape.start(0);
     // Inside a {key, value} list already written member by member.
     let skipUntil = 0;
-    for (let k = 0; k < specials.len; k += 4) {
-      const tok = specials.get(k);
+    for (let k = 0; k < count; k += 4) {
+      const note = listed + (<usize>k << 2);
+      const tok = load<i32>(note);
       if (tok < skipUntil) continue;
-      const obj = specials.get(k + 1);
+      const obj = load<i32>(note, 4);
       if (obj < 0) {
         if (!isKeyValueList(tape, tok)) continue;
         out.bytes(tape.ptr(copyFrom), tape.start(tok) - copyFrom);
@@ -467,27 +470,30 @@ export class Walker {
         skipUntil = tape.next(tok);
         continue;
       }
-      out.bytes(tape.ptr(copyFrom), tape.start(tok) - copyFrom);
-      const rawHash = load<u64>(specials.ptr + (<usize>(k + 2) << 2));
-      const raw = tape.ptr(tape.innerStart(tok));
-      const rawLen = tape.innerLen(tok);
+      const keyStart = tape.start(tok);
+      const keyEnd = tape.end(tok);
+      out.bytes(tape.ptr(copyFrom), keyStart - copyFrom);
+      const rawHash = load<u64>(note, 8);
+      const raw = tape.ptr(keyStart + 1);
+      const rawLen = keyEnd - keyStart - 2;
       let written: u64;
-      const slot = rawHash != 0 && rawLen <= REWRITE_MAX_BYTES ? <i32>(rawHash >> 56) : -1;
-      if (slot >= 0 && unchecked(rewriteHashes[slot]) == rawHash && unchecked(rewriteRawLens[slot]) == rawLen &&
-          sameBytes(unchecked(rewriteBlocks[slot]), raw, rawLen)) {
+      const cacheable = rawHash != 0 && rawLen <= REWRITE_MAX_BYTES;
+      const entry = rewrites + (<usize>(rawHash >> 56) << 5);
+      if (cacheable && load<u64>(entry) == rawHash && load<i32>(entry, 8) == rawLen &&
+          sameBytes(load<usize>(entry, 16), raw, rawLen)) {
         // Made before (Falco's names recur in every event): copied.
-        out.bytes(unchecked(rewriteBlocks[slot]) + <usize>rawLen, unchecked(rewriteLens[slot]));
-        written = unchecked(rewriteWrittenHashes[slot]);
+        out.bytes(load<usize>(entry, 16) + <usize>rawLen, load<i32>(entry, 12));
+        written = load<u64>(entry, 24);
       } else {
-        const keyStart = out.len;
+        const at = out.len;
         this.loss |= writeSafeKey(out, tape, tok);
         // keyChunkHash reads up to 7 bytes past the key: keep them in `out`.
         out.ensure(8);
-        written = keyChunkHash(out.ptr + <usize>(keyStart + 1), out.len - keyStart - 2);
-        if (slot >= 0) keepRewrite(slot, rawHash, raw, rawLen, out.ptr + <usize>keyStart, out.len - keyStart, written);
+        written = keyChunkHash(out.ptr + <usize>(at + 1), out.len - at - 2);
+        if (cacheable) keepRewrite(entry, rawHash, raw, rawLen, out.ptr + <usize>at, out.len - at, written);
       }
       if (tape.keySeen(written, obj)) return false;
-      copyFrom = tape.end(tok);
+      copyFrom = keyEnd;
     }
     out.bytes(tape.ptr(copyFrom), tape.end(0) - copyFrom);
     return true;
