@@ -12,7 +12,7 @@ import {
 import { decodeStringToken } from "../json/escape";
 import { isIp } from "../text/net";
 import { sameBytes } from "../text/keytable";
-import { FIELDS, TY_KEYWORD, TY_TEXT, TY_LONG, TY_DATE, TY_IP, TY_BOOL } from "./fields";
+import { FIELDS, fieldType, TY_KEYWORD, TY_TEXT, TY_LONG, TY_DATE, TY_IP, TY_BOOL } from "./fields";
 
 export const V_TOKEN: i32 = 1;
 export const V_TEXT: i32 = 2;
@@ -66,6 +66,9 @@ export class Doc {
 
   @inline has(f: i32): bool { return unchecked(this.heads[f]) >= 0; }
   @inline first(f: i32): i32 { return unchecked(this.heads[f]); }
+  /** Where node n is (kind, a, b, next: four i32s), for a reader of
+   *  several of them. */
+  @inline nodeAt(n: i32): usize { return this.nodes.ptr + (<usize>n << 4); }
   @inline nodeKind(n: i32): i32 { return this.nodes.get(n * STRIDE); }
   @inline nodeA(n: i32): i32 { return this.nodes.get(n * STRIDE + 1); }
   @inline nodeB(n: i32): i32 { return this.nodes.get(n * STRIDE + 2); }
@@ -243,19 +246,22 @@ export class Doc {
   @inline private tokenFits(f: i32, tok: i32): bool {
     if (tok < 0) return false;
     const tape = this.tape;
-    const kind = tape.kind(tok);
-    const ty = unchecked(FIELDS[f]).type;
+    // The token's parts, read from one address.
+    const cell = tape.cell(tok);
+    const kindAndFlags = load<i32>(cell);
+    const kind = kindAndFlags & 0xff;
+    const fl = kindAndFlags >> 8;
+    const ty = fieldType(f);
     if (ty == TY_KEYWORD || ty == TY_TEXT) {
-      if (kind == T_STR) return !isPlaceholder(tape, tok);
+      if (kind == T_STR) return !isPlaceholder(tape, tok, load<i32>(cell, 8) - load<i32>(cell, 4) - 2);
       return kind == T_NUM || kind == T_TRUE || kind == T_FALSE;
     }
     if (ty == TY_LONG) {
       if (kind == T_NUM) {
-        const fl = tape.flags(tok);
-        return (fl & F_INT) != 0 && (fl & F_UNSAFE) == 0 && fitsI64(tape, tape.start(tok), tape.end(tok));
+        return (fl & F_INT) != 0 && (fl & F_UNSAFE) == 0 && fitsI64(tape, load<i32>(cell, 4), load<i32>(cell, 8));
       }
-      if (kind == T_STR && (tape.flags(tok) & F_ESCAPED) == 0) {
-        return isInteger(tape, tape.innerStart(tok), tape.end(tok) - 1);
+      if (kind == T_STR && (fl & F_ESCAPED) == 0) {
+        return isInteger(tape, load<i32>(cell, 4) + 1, load<i32>(cell, 8) - 1);
       }
       return false;
     }
@@ -263,8 +269,8 @@ export class Doc {
       return kind == T_TRUE || kind == T_FALSE || tape.stringEquals(tok, "true") || tape.stringEquals(tok, "false");
     }
     if (ty == TY_IP) {
-      return kind == T_STR && (tape.flags(tok) & F_ESCAPED) == 0 &&
-        isIp(tape.ptr(tape.innerStart(tok)), tape.innerLen(tok));
+      return kind == T_STR && (fl & F_ESCAPED) == 0 &&
+        isIp(tape.ptr(load<i32>(cell, 4) + 1), load<i32>(cell, 8) - load<i32>(cell, 4) - 2);
     }
     return false; // dates are always composed text
   }
@@ -272,7 +278,7 @@ export class Doc {
   private textFits(f: i32, start: i32): bool {
     const len = this.text.len - start;
     if (len <= 0) return false;
-    const ty = unchecked(FIELDS[f]).type;
+    const ty = fieldType(f);
     if (ty == TY_IP) return isIp(this.text.ptr + <usize>start, len);
     return true;
   }
@@ -280,8 +286,7 @@ export class Doc {
 
 /** Sysdig's and Falco's ways of saying "no value". The length decides for
  *  most values, inline; the rest are compared. */
-@inline function isPlaceholder(tape: Tape, tok: i32): bool {
-  const n = tape.innerLen(tok);
+@inline function isPlaceholder(tape: Tape, tok: i32, n: i32): bool {
   if (n == 0) return true;
   if (n < 3 || n > 5) return false;
   return isPlaceholderText(tape, tok);

@@ -222,6 +222,23 @@ function buildFields(): Field[] {
 
 export const FIELDS: Field[] = buildFields();
 
+/** Per field, one byte: its type, and FIELD_LIST for a list. The hot loops
+ *  (type checks, the writers) read these for every field of every record;
+ *  from FIELDS they take a chain of loads. */
+export const FIELD_LIST: i32 = 0x10;
+export const FIELD_FLAGS: usize = fieldFlags();
+
+function fieldFlags(): usize {
+  const table = heap.alloc(<usize>FIELDS.length);
+  for (let f = 0; f < FIELDS.length; f++) {
+    store<u8>(table + <usize>f, <u8>(FIELDS[f].type | (FIELDS[f].isList ? FIELD_LIST : 0)));
+  }
+  return table;
+}
+
+/** Field f's type (TY_*), from FIELD_FLAGS. */
+@inline export function fieldType(f: i32): i32 { return <i32>load<u8>(FIELD_FLAGS + <usize>f) & 0xf; }
+
 /** Index of the field with this ECS path. An unknown path is a programming
  *  error, caught when the module is instantiated in the tests. */
 export function field(path: string): i32 {

@@ -3,7 +3,7 @@
 
 import { ByteBuf } from "../io/buffers";
 import { Doc } from "./doc";
-import { FIELDS } from "./fields";
+import { FIELDS, FIELD_FLAGS, FIELD_LIST } from "./fields";
 import { writeNode } from "./values";
 
 // What comes between one field's value and the next field's value (closing
@@ -25,15 +25,6 @@ const STEP_SLOTS: i32 = (FIELDS.length + 1) << 2;
 const steps: usize = heap.alloc(<usize>STEP_SLOTS << 4);
 memory.fill(steps, 0, <usize>STEP_SLOTS << 4);
 const building = new ByteBuf();
-
-/** Per field, one byte: its type, and LIST_FLAG for a list (the loop reads
- *  these for every field of every record; from FIELDS they take a chain of
- *  loads). */
-const LIST_FLAG: i32 = 0x10;
-const fieldFlags: usize = heap.alloc(<usize>FIELDS.length);
-for (let f = 0; f < FIELDS.length; f++) {
-  store<u8>(fieldFlags + <usize>f, <u8>(FIELDS[f].type | (FIELDS[f].isList ? LIST_FLAG : 0)));
-}
 
 /** The step from field `from` (-1: the start of the object) to field `to`
  *  (FIELDS.length: the end), as a positive int (fields fit in 10 bits). */
@@ -63,10 +54,10 @@ export function writeEcsFields(out: ByteBuf, doc: Doc): void {
     let n = doc.first(f);
     if (n < 0) continue;
     writeStep(out, prev, f);
-    const flags = <i32>load<u8>(fieldFlags + <usize>f);
+    const flags = <i32>load<u8>(FIELD_FLAGS + <usize>f);
     const type = flags & 0xf;
     writeNode(out, doc, n, type, false);
-    if (flags & LIST_FLAG) {
+    if (flags & FIELD_LIST) {
       // The step wrote "[", and the next one writes "]".
       n = doc.nodeNext(n);
       while (n >= 0) {
