@@ -201,11 +201,13 @@ export class Doc {
     let wantPtr: usize = 0;
     let made = false;
     while (n >= 0) {
-      const nodeKind = this.nodeKind(n);
+      const node = this.nodeAt(n);
+      const nodeKind = load<i32>(node);
+      const nodeA = load<i32>(node, 4);
+      n = load<i32>(node, 12);
       if (isConst && nodeKind == V_CONST) {
-        const c = this.nodeA(n);
-        if (c == a) return true;
-        if (changetype<string>(<usize>c).length != wantLen) { n = this.nodeNext(n); continue; }
+        if (nodeA == a) return true;
+        if (changetype<string>(<usize>nodeA).length != wantLen) continue;
       }
       if (!made) {
         this.view(kind, a, b, this.scratchA);
@@ -213,9 +215,8 @@ export class Doc {
         wantLen = viewLen;
         made = true;
       }
-      this.view(nodeKind, this.nodeA(n), this.nodeB(n), this.scratchB);
+      this.view(nodeKind, nodeA, load<i32>(node, 8), this.scratchB);
       if (viewLen == wantLen && sameBytes(viewPtr, wantPtr, wantLen)) return true;
-      n = this.nodeNext(n);
     }
     return false;
   }
@@ -227,8 +228,12 @@ export class Doc {
     if (kind == V_TEXT) { viewPtr = this.text.ptr + <usize>a; viewLen = b - a; return; }
     if (kind == V_TOKEN) {
       const tape = this.tape;
-      if (tape.kind(a) != T_STR) { viewPtr = tape.ptr(tape.start(a)); viewLen = tape.end(a) - tape.start(a); return; }
-      if ((tape.flags(a) & F_ESCAPED) == 0) { viewPtr = tape.ptr(tape.innerStart(a)); viewLen = tape.innerLen(a); return; }
+      const cell = tape.cell(a);
+      const kindAndFlags = load<i32>(cell);
+      const start = load<i32>(cell, 4);
+      const end = load<i32>(cell, 8);
+      if ((kindAndFlags & 0xff) != T_STR) { viewPtr = tape.ptr(start); viewLen = end - start; return; }
+      if ((kindAndFlags & (F_ESCAPED << 8)) == 0) { viewPtr = tape.ptr(start + 1); viewLen = end - start - 2; return; }
     }
     scratch.reset();
     if (kind == V_TOKEN) this.tokenText(a, scratch);

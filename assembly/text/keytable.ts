@@ -133,11 +133,14 @@ export class KeyTable {
 
   /** Index of the name held by a string token, or -1. */
   @inline lookupToken(tape: Tape, tok: i32): i32 {
-    const flags = tape.flags(tok);
-    if (flags & F_HASHED) return this.lookupHashed(tape.keyHash(tok), tape.ptr(tape.innerStart(tok)), tape.innerLen(tok));
-    return (flags & F_ESCAPED) == 0
-      ? this.lookup(tape.ptr(tape.innerStart(tok)), tape.innerLen(tok))
-      : this.lookupDecoded(tape, tok);
+    // The token's parts, read from one address.
+    const cell = tape.cell(tok);
+    const flags = load<i32>(cell) >> 8;
+    const start = load<i32>(cell, 4);
+    const ptr = tape.base + <usize>(start + 1);
+    const len = load<i32>(cell, 8) - start - 2;
+    if (flags & F_HASHED) return this.lookupHashed(tape.keyHash(tok), ptr, len);
+    return (flags & F_ESCAPED) == 0 ? this.lookup(ptr, len) : this.lookupDecoded(tape, tok);
   }
 
   private lookupDecoded(tape: Tape, tok: i32): i32 {
