@@ -94,8 +94,15 @@ export function parse(tape: Tape, base: usize, size: i32, keyNotes: bool = true)
   // interpreter pays per instruction, and this runs for every token).
   while (true) {
     if (wantKey) {
-      if (p >= size) return fail(E_EOF, p);
-      if (byteIn(base, p) != 0x22) return fail(E_UNEXPECTED, p);
+      // Blanks are looked for only when the byte is not a token's (compact
+      // JSON has none; -1 is the end).
+      let k = p < size ? byteIn(base, p) : -1;
+      if (k <= 0x20) {
+        p = skipWsIn(tape, base, size, p);
+        k = p < size ? byteIn(base, p) : -1;
+      }
+      if (k < 0) return fail(E_EOF, p);
+      if (k != 0x22) return fail(E_UNEXPECTED, p);
       // Without notes a key is read as a value is: hashing it for the key
       // tables costs the parser about what it saves them.
       p = keyNotes ? scanString(tape, base, size, p, true, true, obj) : scanString(tape, base, size, p, false, false, 0);
@@ -109,10 +116,13 @@ export function parse(tape: Tape, base: usize, size: i32, keyNotes: bool = true)
         if (byteIn(base, p) != 0x3a) return fail(E_UNEXPECTED, p);
         p++;
       }
-      p = skipWsIn(tape, base, size, p);
     }
-    if (p >= size) return fail(E_EOF, p);
-    const c = byteIn(base, p);
+    let c = p < size ? byteIn(base, p) : -1;
+    if (c <= 0x20) {
+      p = skipWsIn(tape, base, size, p);
+      c = p < size ? byteIn(base, p) : -1;
+    }
+    if (c < 0) return fail(E_EOF, p);
     if (c == 0x22) {
       p = scanString(tape, base, size, p, false, false, 0);
       if (p < 0) return false;
@@ -156,15 +166,19 @@ export function parse(tape: Tape, base: usize, size: i32, keyNotes: bool = true)
     }
     // After a value: the containers that close here, then "," or the end.
     while (true) {
-      p = skipWsIn(tape, base, size, p);
+      let d = p < size ? byteIn(base, p) : -1;
+      if (d <= 0x20) {
+        p = skipWsIn(tape, base, size, p);
+        d = p < size ? byteIn(base, p) : -1;
+      }
       if (depth == 0) {
-        if (p < size) return fail(E_TRAILING, p);
+        if (d >= 0) return fail(E_TRAILING, p);
         return true;
       }
-      if (p >= size) return fail(E_EOF, p);
-      const d = byteIn(base, p);
+      if (d < 0) return fail(E_EOF, p);
       if (d == 0x2c) {
-        p = skipWsIn(tape, base, size, p + 1);
+        // Blanks after it are skipped where the next key or value is read.
+        p++;
         break;
       }
       if (d != (inObject ? 0x7d : 0x5d)) return fail(E_UNEXPECTED, p);
