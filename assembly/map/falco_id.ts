@@ -14,33 +14,33 @@ import { writeMurmur3Hex } from "../text/hash";
 
 const canonical = new ByteBuf();
 
-@inline function u32le(v: i32): void {
-  canonical.byte(v & 0xff); canonical.byte((v >> 8) & 0xff);
-  canonical.byte((v >> 16) & 0xff); canonical.byte((v >> 24) & 0xff);
-}
-
 /** Appends the 32 hex digits of the canonical hash of the value at `root`. */
 export function writeCanonicalHashHex(out: ByteBuf, tape: Tape, root: i32): void {
   canonical.trim();
   const end = tape.next(root);
   for (let i = root; i < end; i++) {
     const kind = tape.kind(i);
-    canonical.byte(kind);
+    // The kind byte and, but for true, false and null, a little-endian u32
+    // (one store each: wasm stores are little-endian).
+    canonical.ensure(5);
+    const at = canonical.ptr + <usize>canonical.len;
+    store<u8>(at, <u8>kind);
     if (kind == T_OBJ || kind == T_ARR) {
-      u32le(tape.next(i) - i);
+      store<u32>(at, <u32>(tape.next(i) - i), 1);
+      canonical.len += 5;
     } else if (kind == T_STR) {
-      const lenAt = canonical.len;
-      u32le(0);
+      canonical.len += 5;
+      const lenAt = canonical.len - 4;
       decodeStringToken(canonical, tape, i);
-      const n = canonical.len - lenAt - 4;
-      store<u8>(canonical.ptr + <usize>lenAt, <u8>(n & 0xff));
-      store<u8>(canonical.ptr + <usize>lenAt + 1, <u8>((n >> 8) & 0xff));
-      store<u8>(canonical.ptr + <usize>lenAt + 2, <u8>((n >> 16) & 0xff));
-      store<u8>(canonical.ptr + <usize>lenAt + 3, <u8>((n >> 24) & 0xff));
+      // The decoded length, where it was left (the buffer may have moved).
+      store<u32>(canonical.ptr + <usize>lenAt, <u32>(canonical.len - lenAt - 4));
     } else if (kind == T_NUM) {
       const n = tape.end(i) - tape.start(i);
-      u32le(n);
+      store<u32>(at, <u32>n, 1);
+      canonical.len += 5;
       canonical.bytes(tape.ptr(tape.start(i)), n);
+    } else {
+      canonical.len += 1;
     }
   }
   writeMurmur3Hex(out, canonical.ptr, canonical.len);
