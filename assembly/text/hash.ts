@@ -42,9 +42,20 @@ export function writeMurmur3Hex(out: ByteBuf, ptr: usize, len: i32): void {
   writeHex64(out, h2);
 }
 
+/** "00" to "ff" as little-endian u16s: two hex digits in one store. */
+const HEX_PAIRS: usize = heap.alloc(512);
+for (let i = 0; i < 256; i++) {
+  const hi = i >> 4;
+  const lo = i & 15;
+  store<u16>(HEX_PAIRS + (<usize>i << 1), <u16>((hi < 10 ? 0x30 + hi : 0x57 + hi) | ((lo < 10 ? 0x30 + lo : 0x57 + lo) << 8)));
+}
+
 function writeHex64(out: ByteBuf, v: u64): void {
-  for (let s = 60; s >= 0; s -= 4) {
-    const d = <i32>((v >> <u64>s) & 15);
-    out.byte(d < 10 ? 0x30 + d : 0x57 + d);
+  out.ensure(16);
+  const at = out.ptr + <usize>out.len;
+  for (let i = 0; i < 8; i++) {
+    // The most significant byte first.
+    store<u16>(at + (<usize>i << 1), load<u16>(HEX_PAIRS + (<usize>((v >> (<u64>(56 - (i << 3)))) & 0xff) << 1)));
   }
+  out.len += 16;
 }
