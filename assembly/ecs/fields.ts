@@ -222,16 +222,19 @@ function buildFields(): Field[] {
 
 export const FIELDS: Field[] = buildFields();
 
-/** Per field, one byte: its type, and FIELD_LIST for a list. The hot loops
- *  (type checks, the writers) read these for every field of every record;
- *  from FIELDS they take a chain of loads. */
+/** Per field, one byte: its type, FIELD_LIST for a list, FIELD_CIM when it
+ *  has a Splunk CIM name. The hot loops (type checks, the writers) read
+ *  these for every field of every record; from FIELDS they take a chain of
+ *  loads. */
 export const FIELD_LIST: i32 = 0x10;
+export const FIELD_CIM: i32 = 0x20;
 export const FIELD_FLAGS: usize = fieldFlags();
 
 function fieldFlags(): usize {
   const table = heap.alloc(<usize>FIELDS.length);
   for (let f = 0; f < FIELDS.length; f++) {
-    store<u8>(table + <usize>f, <u8>(FIELDS[f].type | (FIELDS[f].isList ? FIELD_LIST : 0)));
+    const field = FIELDS[f];
+    store<u8>(table + <usize>f, <u8>(field.type | (field.isList ? FIELD_LIST : 0) | (field.cim.length > 0 ? FIELD_CIM : 0)));
   }
   return table;
 }

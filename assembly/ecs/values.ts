@@ -10,9 +10,13 @@ import { TY_LONG, TY_BOOL } from "./fields";
  *  indexed fields take strings only); everything else is a JSON string.
  *  Returns true if a damaged string had to be repaired. */
 export function writeNode(out: ByteBuf, doc: Doc, n: i32, type: i32, asString: bool): bool {
+  return writeNodeAt(out, doc, doc.nodeAt(n), type, asString);
+}
+
+/** writeNode, for the node at address `node` (Doc.nodeAt). */
+export function writeNodeAt(out: ByteBuf, doc: Doc, node: usize, type: i32, asString: bool): bool {
   const bare = !asString && (type == TY_LONG || type == TY_BOOL);
   // The node's and its token's parts, each read from one address.
-  const node = doc.nodeAt(n);
   const kind = load<i32>(node);
   if (kind == V_TOKEN) {
     const tape = doc.tape;

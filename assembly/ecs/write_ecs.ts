@@ -2,9 +2,9 @@
 // nested by its ECS path, then the original payload under "sysdig".
 
 import { ByteBuf } from "../io/buffers";
-import { Doc } from "./doc";
+import { Doc, V_CONST } from "./doc";
 import { FIELDS, FIELD_FLAGS, FIELD_LIST } from "./fields";
-import { writeNode } from "./values";
+import { writeNode, writeNodeAt } from "./values";
 
 // What comes between one field's value and the next field's value (closing
 // the objects the next field is not in, a comma, opening the ones it is in,
@@ -18,10 +18,18 @@ import { writeNode } from "./values";
 // (each is led to once), and a slot holds the last step that took it, so
 // memory stays bounded however many field combinations a stream has.
 
+//
+// A single-valued field whose value is one of the normalizer's constants
+// (ecs.version, event.kind, event.module, observer.vendor, …) is cached
+// with its step: what is written then depends only on the two fields and
+// the constant, and the constant's own write (a call, two quotes and the
+// copy of its text) is saved for every such field of every record.
+
 const STEP_SLOTS: i32 = (FIELDS.length + 1) << 2;
 /** Per slot, 16 bytes: the step's key (see stepKey; 0 when empty), where
- *  its bytes are, how many. One table, so a slot is one address and its
- *  parts are loads at fixed offsets. */
+ *  its bytes are, how many, and the address of the constant written after
+ *  it (0: none). One table, so a slot is one address and its parts are
+ *  loads at fixed offsets. */
 const steps: usize = heap.alloc(<usize>STEP_SLOTS << 4);
 memory.fill(steps, 0, <usize>STEP_SLOTS << 4);
 const building = new ByteBuf();
@@ -53,10 +61,14 @@ export function writeEcsFields(out: ByteBuf, doc: Doc): void {
     bits &= bits - 1;
     let n = doc.first(f);
     if (n < 0) continue;
-    writeStep(out, prev, f);
     const flags = <i32>load<u8>(FIELD_FLAGS + <usize>f);
     const type = flags & 0xf;
-    writeNode(out, doc, n, type, false);
+    const node = doc.nodeAt(n);
+    const constant = (flags & FIELD_LIST) == 0 && load<i32>(node) == V_CONST ? load<i32>(node, 4) : 0;
+    writeStep(out, prev, f, constant, doc, n, type);
+    prev = f;
+    if (constant != 0) continue;
+    writeNodeAt(out, doc, node, type, false);
     if (flags & FIELD_LIST) {
       // The step wrote "[", and the next one writes "]".
       n = doc.nodeNext(n);
@@ -66,27 +78,30 @@ export function writeEcsFields(out: ByteBuf, doc: Doc): void {
         n = doc.nodeNext(n);
       }
     }
-    prev = f;
   }
-  writeStep(out, prev, FIELDS.length);
+  writeStep(out, prev, FIELDS.length, 0, doc, -1, 0);
 }
 
-@inline function writeStep(out: ByteBuf, from: i32, to: i32): void {
+/** Writes the step from `from` to `to`, and the constant at `constant`
+ *  (node `n`, of type `type`) after it unless that is 0. */
+@inline function writeStep(out: ByteBuf, from: i32, to: i32, constant: i32, doc: Doc, n: i32, type: i32): void {
   const key = stepKey(from, to);
   const slot = steps + (<usize>stepSlot(from, to) << 4);
-  if (load<i32>(slot) != key) fillStep(slot, key, from, to);
+  if (load<i32>(slot) != key || load<i32>(slot, 12) != constant) fillStep(slot, key, from, to, constant, doc, n, type);
   out.bytes(load<usize>(slot, 4), load<i32>(slot, 8));
 }
 
-function fillStep(slot: usize, key: i32, from: i32, to: i32): void {
+function fillStep(slot: usize, key: i32, from: i32, to: i32, constant: i32, doc: Doc, n: i32, type: i32): void {
   building.reset();
   buildStep(building, from, to);
+  if (constant != 0) writeNode(building, doc, n, type, false);
   const old = load<usize>(slot, 4);
   if (old != 0) heap.free(old);
   const bytes = heap.alloc(<usize>max(building.len, 1));
   memory.copy(bytes, building.ptr, <usize>building.len);
   store<usize>(slot, bytes, 4);
   store<i32>(slot, building.len, 8);
+  store<i32>(slot, constant, 12);
   store<i32>(slot, key);
 }
 

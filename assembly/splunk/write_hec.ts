@@ -10,7 +10,7 @@
 
 import { ByteBuf } from "../io/buffers";
 import { Doc } from "../ecs/doc";
-import { FIELDS } from "../ecs/fields";
+import { FIELDS, FIELD_FLAGS, FIELD_CIM } from "../ecs/fields";
 import { writeNode } from "../ecs/values";
 import { writeEscaped } from "../json/escape";
 import { Instant, writeEpochSeconds } from "../text/time";
@@ -52,9 +52,11 @@ export function writeHecEnvelope(
     if (bits == 0) break;
     const f = base + <i32>ctz(bits);
     bits &= bits - 1;
+    // Most set fields have no CIM name: passed over on their flags byte.
+    if ((<i32>load<u8>(FIELD_FLAGS + <usize>f) & FIELD_CIM) == 0) continue;
     const field = unchecked(FIELDS[f]);
     let n = doc.first(f);
-    if (n < 0 || field.cimKey.byteLength == 0) continue;
+    if (n < 0) continue;
     if (!first) out.byte(0x2c);
     first = false;
     out.bytes(changetype<usize>(field.cimKey), field.cimKey.byteLength);
