@@ -119,11 +119,12 @@ let fieldEntries: Entries | null = null;
 export function mapRuntimeFields(doc: Doc, tok: i32): void {
   const tape = doc.tape;
   cloudPairs.reset();
+  const table = fieldsTable;
   if (tok >= 0 && tape.kind(tok) == T_OBJ) {
     const end = tape.next(tok);
     let c = tok + 1;
     while (c < end) {
-      mapRuntimeField(doc, tape, c, c + 1);
+      mapRuntimeField(doc, tape, table, c, c + 1);
       c = tape.next(c + 1);
     }
     return;
@@ -131,15 +132,15 @@ export function mapRuntimeFields(doc: Doc, tok: i32): void {
   let it = fieldEntries;
   if (it == null || it.tape != tape) { it = new Entries(tape); fieldEntries = it; }
   if (!it.start(tok)) return;
-  while (it.next()) mapRuntimeField(doc, tape, it.key, it.value);
+  while (it.next()) mapRuntimeField(doc, tape, table, it.key, it.value);
 }
 
-@inline function mapRuntimeField(doc: Doc, tape: Tape, key: i32, value: i32): void {
-  const id = fieldsTable.keys.lookupToken(tape, key);
+@inline function mapRuntimeField(doc: Doc, tape: Tape, table: FieldsTable, key: i32, value: i32): void {
+  const id = table.keys.lookupToken(tape, key);
   if (id < 0) return;
-  const falco = unchecked(fieldsTable.falcoTargets[id]);
+  const falco = unchecked(table.falcoTargets[id]);
   if (falco != NO_TARGET) applyFalcoTarget(doc, tape, falco, value);
-  const cloud = unchecked(fieldsTable.cloudTargets[id]);
+  const cloud = unchecked(table.cloudTargets[id]);
   if (cloud != NO_TARGET) { cloudPairs.push(value); cloudPairs.push(cloud); }
 }
 

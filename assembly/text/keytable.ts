@@ -153,13 +153,18 @@ export class KeyTable {
    *  `obj` (-1 where absent). The first occurrence of a key wins. */
   collect(tape: Tape, obj: i32, found: StaticArray<i32>): void {
     // All -1 in one instruction (the top-level table has some 60 names).
-    memory.fill(changetype<usize>(found), 0xff, <usize>found.length << 2);
+    const slots = changetype<usize>(found);
+    const count = found.length;
+    memory.fill(slots, 0xff, <usize>count << 2);
     if (obj < 0 || tape.kind(obj) != T_OBJ) return;
     const end = tape.next(obj);
     let c = obj + 1;
     while (c < end) {
       const id = this.lookupToken(tape, c);
-      if (id >= 0 && id < found.length && unchecked(found[id]) < 0) unchecked(found[id] = c + 1);
+      if (<u32>id < <u32>count) {
+        const slot = slots + (<usize>id << 2);
+        if (load<i32>(slot) < 0) store<i32>(slot, c + 1);
+      }
       c = tape.next(c + 1);
     }
   }
