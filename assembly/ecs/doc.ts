@@ -258,7 +258,10 @@ export class Doc {
     const fl = kindAndFlags >> 8;
     const ty = fieldType(f);
     if (ty == TY_KEYWORD || ty == TY_TEXT) {
-      if (kind == T_STR) return !isPlaceholder(tape, tok, load<i32>(cell, 8) - load<i32>(cell, 4) - 2);
+      if (kind == T_STR) {
+        const start = load<i32>(cell, 4);
+        return !isPlaceholder(tape, tok, start, load<i32>(cell, 8) - start - 2);
+      }
       return kind == T_NUM || kind == T_TRUE || kind == T_FALSE;
     }
     if (ty == TY_LONG) {
@@ -291,16 +294,15 @@ export class Doc {
 
 /** Sysdig's and Falco's ways of saying "no value". The length decides for
  *  most values, inline; the rest are compared. */
-@inline function isPlaceholder(tape: Tape, tok: i32, n: i32): bool {
+@inline function isPlaceholder(tape: Tape, tok: i32, start: i32, n: i32): bool {
   if (n == 0) return true;
   if (n < 3 || n > 5) return false;
-  return isPlaceholderText(tape, tok);
+  // All three begin with "<" or "N": most values of 3 to 5 bytes stop here.
+  const c = tape.byteAt(start + 1);
+  return (c == 0x3c || c == 0x4e) && isPlaceholderText(tape, tok);
 }
 
 function isPlaceholderText(tape: Tape, tok: i32): bool {
-  // All three begin with "<" or "N": most values of 3 to 5 bytes stop here.
-  const c = tape.byteAt(tape.innerStart(tok));
-  if (c != 0x3c && c != 0x4e) return false;
   return tape.stringEquals(tok, "<NA>") || tape.stringEquals(tok, "N/A") || tape.stringEquals(tok, "<N/A>");
 }
 

@@ -154,7 +154,7 @@ function mapEntries(doc: Doc, tok: i32, mapping: Mapping): void {
 
 /** Maps value `v` to `to`, a target of this file's tables (a field, or a
  *  handler code). */
-export function applyFalcoTarget(doc: Doc, tape: Tape, to: i32, v: i32): void {
+@inline export function applyFalcoTarget(doc: Doc, tape: Tape, to: i32, v: i32): void {
   if (to >= 0) {
     if (doc.setToken(to, v) && (to == F.ORCH_CLUSTER || to == F.ORCH_NAMESPACE || to == F.ORCH_RESOURCE_PARENT_TYPE)) {
       doc.setConst(F.ORCH_TYPE, "kubernetes");
