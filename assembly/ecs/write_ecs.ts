@@ -19,11 +19,11 @@ import { writeNode, writeNodeAt } from "./values";
 // memory stays bounded however many field combinations a stream has.
 
 //
-// A single-valued field whose value is one of the normalizer's constants
-// (ecs.version, event.kind, event.module, observer.vendor, …) is cached
-// with its step: what is written then depends only on the two fields and
-// the constant, and the constant's own write (a call, two quotes and the
-// copy of its text) is saved for every such field of every record.
+// A single-valued field whose value is one of the module's literal
+// constants (ecs.version, event.kind, event.module, observer.vendor, …) is
+// cached with its step: what is written then depends only on the two
+// fields and the literal, and the constant's own write (a call, two quotes
+// and the copy of its text) is saved for every such field of every record.
 
 const STEP_SLOTS: i32 = (FIELDS.length + 1) << 2;
 /** Per slot, 16 bytes: the step's key (see stepKey; 0 when empty), where
@@ -64,7 +64,11 @@ export function writeEcsFields(out: ByteBuf, doc: Doc): void {
     const flags = <i32>load<u8>(FIELD_FLAGS + <usize>f);
     const type = flags & 0xf;
     const node = doc.nodeAt(n);
-    const constant = (flags & FIELD_LIST) == 0 && load<i32>(node) == V_CONST ? load<i32>(node, 4) : 0;
+    // Only the module's literals (below __heap_base) never change: a
+    // message made for one record (an invalid JSON's position) lives on
+    // the heap, and its address can hold another text in a later record.
+    const address = load<i32>(node, 4);
+    const constant = (flags & FIELD_LIST) == 0 && load<i32>(node) == V_CONST && <usize>address < __heap_base ? address : 0;
     writeStep(out, prev, f, constant, doc, n, type);
     prev = f;
     if (constant != 0) continue;

@@ -166,6 +166,18 @@ describe('size', () => {
     expect(ecs.record.error.message).toMatch(/^invalid JSON: unexpected end of input/);
   });
 
+  test('each invalid record\'s message names its own position, over many calls and collections', () => {
+    // Messages are made per record, on the module's heap: after a
+    // collection, one can sit where an earlier one was, with other text.
+    // Nothing cached by address may bring the earlier text back.
+    for (let i = 0; i < 1200; i++) {
+      const at = 20 + (i % 37);
+      const input = `{"a":"${'x'.repeat(at - 6)}`;
+      const ecs = filter.call('sysdig_to_ecs', input, OPTS);
+      expect(JSON.parse(ecs.output).error.message, `call ${i}`).toBe(`invalid JSON: unexpected end of input at byte ${at}`);
+    }
+  });
+
   test('a 10 MB string arrives whole', () => {
     const big = 'x'.repeat(10 * 1024 * 1024 - 7) + 'é"\\\n😀';
     const { ecs, splunk } = normalizeBoth(withRuntime({ content: { ...runtime.content, output: big } }));
