@@ -79,9 +79,8 @@ export class ByteBuf {
       // A literal of the module: its bytes once made are reused (a copy is
       // one instruction; narrowing UTF-16 is a loop the interpreter pays for
       // at every write).
-      const slot = <usize>(((at >> 4) ^ (at >> 10)) & (ASCII_SLOTS - 1)) << 2;
-      if (load<usize>(asciiKeys + slot) != at) fillAsciiSlot(slot, s);
-      this.bytes(load<usize>(asciiBytes + slot), <i32>load<u32>(asciiLens + slot));
+      const entry = literalEntry(s);
+      this.bytes(load<usize>(entry, 4), load<i32>(entry, 8));
       return;
     }
     const n = s.length;
@@ -180,25 +179,70 @@ export class IntBuf {
 
 // The bytes of the module's own string literals, as ByteBuf.ascii writes
 // them. Literals live below __heap_base and never change, so a literal's
-// address names its text for the life of the instance. Direct-mapped: a
-// slot holds the last literal that hashed to it; memory stays bounded.
-const ASCII_SLOTS: i32 = 256;
-const asciiKeys: usize = heap.alloc(<usize>ASCII_SLOTS << 2);
-const asciiBytes: usize = heap.alloc(<usize>ASCII_SLOTS << 2);
-const asciiLens: usize = heap.alloc(<usize>ASCII_SLOTS << 2);
-memory.fill(asciiKeys, 0, <usize>ASCII_SLOTS << 2);
-memory.fill(asciiBytes, 0, <usize>ASCII_SLOTS << 2);
+// address names its text for the life of the instance, and there are only
+// so many of them: every one written is kept (open addressing, 16 bytes an
+// entry: address, bytes, length), so none is ever made again. (A table
+// that evicted could make two literals that meet in every record, as
+// layout decides, trade places on every write.)
+let literalCap: i32 = 512;
+let literalCount: i32 = 0;
+let literalTable: usize = newLiteralTable(literalCap);
 
-function fillAsciiSlot(slot: usize, s: string): void {
+function newLiteralTable(cap: i32): usize {
+  const table = heap.alloc(<usize>cap << 4);
+  memory.fill(table, 0, <usize>cap << 4);
+  return table;
+}
+
+@inline function literalSlot(at: usize, cap: i32): i32 {
+  return <i32>((<u32>at * 0x9e3779b1) >> 16) & (cap - 1);
+}
+
+/** The entry of literal `s`, made on its first use. */
+@inline function literalEntry(s: string): usize {
+  const at = changetype<usize>(s);
+  let slot = literalSlot(at, literalCap);
+  while (true) {
+    const entry = literalTable + (<usize>slot << 4);
+    const key = load<usize>(entry);
+    if (key == at) return entry;
+    if (key == 0) return addLiteral(s);
+    slot = (slot + 1) & (literalCap - 1);
+  }
+}
+
+function addLiteral(s: string): usize {
+  if ((literalCount + 1) * 2 > literalCap) growLiterals();
   const n = s.length;
-  const old = load<usize>(asciiBytes + slot);
-  if (old != 0) heap.free(old);
   const bytes = heap.alloc(<usize>max(n, 1));
   const src = changetype<usize>(s);
   for (let i = 0; i < n; i++) store<u8>(bytes + <usize>i, <u8>load<u16>(src + (<usize>i << 1)));
-  store<usize>(asciiKeys + slot, changetype<usize>(s));
-  store<usize>(asciiBytes + slot, bytes);
-  store<u32>(asciiLens + slot, <u32>n);
+  const entry = placeLiteral(changetype<usize>(s), bytes, n);
+  literalCount++;
+  return entry;
+}
+
+function placeLiteral(at: usize, bytes: usize, n: i32): usize {
+  let slot = literalSlot(at, literalCap);
+  while (load<usize>(literalTable + (<usize>slot << 4)) != 0) slot = (slot + 1) & (literalCap - 1);
+  const entry = literalTable + (<usize>slot << 4);
+  store<usize>(entry, at);
+  store<usize>(entry, bytes, 4);
+  store<i32>(entry, n, 8);
+  return entry;
+}
+
+function growLiterals(): void {
+  const old = literalTable;
+  const oldCap = literalCap;
+  literalCap = oldCap << 1;
+  literalTable = newLiteralTable(literalCap);
+  for (let i = 0; i < oldCap; i++) {
+    const entry = old + (<usize>i << 4);
+    const at = load<usize>(entry);
+    if (at != 0) placeLiteral(at, load<usize>(entry, 4), load<i32>(entry, 8));
+  }
+  heap.free(old);
 }
 
 // "00" to "99" as little-endian u16s: two digits in one store.

@@ -140,29 +140,42 @@ function seenInsert(serial: i32, hash: u32, offset: i32, length: i32, out: ByteB
 // Keys as writeSafeKey writes them (quotes included), by the hash of their
 // content as sent: a stream's dotted names are few and recur in every
 // event, and copying a rewritten key costs the interpreter a fraction of
-// rewriting it. Direct-mapped on the hash's top byte; a hit is confirmed
-// by comparing the bytes, so a hash collision can never change a key.
-const REWRITE_SLOTS: i32 = 256;
+// rewriting it. Sets of two, on the hash's top bits (two names of one event
+// that meet in a set both stay), the newer first; a hit is confirmed by
+// comparing the bytes, so a hash collision can never change a key.
+const REWRITE_SETS: i32 = 128;
 const REWRITE_MAX_BYTES: i32 = 128;
-/** Per slot, 32 bytes: the hash of the key as sent (u64; 0: empty), its
+/** Per way, 32 bytes: the hash of the key as sent (u64; 0: empty), its
  *  length, the written key's length, the block holding the key as sent
  *  then as written, and keyChunkHash of the written key's content (u64,
- *  for the key set). One table: a slot is one address, its parts loads at
+ *  for the key set). One table: a way is one address, its parts loads at
  *  fixed offsets. */
-const rewrites: usize = heap.alloc(<usize>REWRITE_SLOTS << 5);
-memory.fill(rewrites, 0, <usize>REWRITE_SLOTS << 5);
+const rewrites: usize = heap.alloc(<usize>REWRITE_SETS << 6);
+memory.fill(rewrites, 0, <usize>REWRITE_SETS << 6);
 
-function keepRewrite(entry: usize, rawHash: u64, raw: usize, rawLen: i32, written: usize, writtenLen: i32, writtenHash: u64): void {
-  const old = load<usize>(entry, 16);
+/** The set of a key as sent with this hash. */
+@inline function rewriteSet(rawHash: u64): usize {
+  return rewrites + (<usize>(rawHash >> 57) << 6);
+}
+
+/** Whether the way at `entry` holds this key as sent. */
+@inline function rewriteHolds(entry: usize, rawHash: u64, raw: usize, rawLen: i32): bool {
+  return load<u64>(entry) == rawHash && load<i32>(entry, 8) == rawLen && sameBytes(load<usize>(entry, 16), raw, rawLen);
+}
+
+/** Keeps a rewritten key first in its set; the older way goes. */
+function keepRewrite(set: usize, rawHash: u64, raw: usize, rawLen: i32, written: usize, writtenLen: i32, writtenHash: u64): void {
+  const old = load<usize>(set, 32 + 16);
   if (old != 0) heap.free(old);
+  memory.copy(set + 32, set, 32);
   const block = heap.alloc(<usize>(rawLen + writtenLen));
   memory.copy(block, raw, <usize>rawLen);
   memory.copy(block + <usize>rawLen, written, <usize>writtenLen);
-  store<u64>(entry, rawHash);
-  store<i32>(entry, rawLen, 8);
-  store<i32>(entry, writtenLen, 12);
-  store<usize>(entry, block, 16);
-  store<u64>(entry, writtenHash, 24);
+  store<u64>(set, rawHash);
+  store<i32>(set, rawLen, 8);
+  store<i32>(set, writtenLen, 12);
+  store<usize>(set, block, 16);
+  store<u64>(set, writtenHash, 24);
 }
 
 /** True when an array is a non-empty list of {"key": string, "value": any}
@@ -478,9 +491,13 @@ export class Walker {
       const rawLen = keyEnd - keyStart - 2;
       let written: u64;
       const cacheable = rawHash != 0 && rawLen <= REWRITE_MAX_BYTES;
-      const entry = rewrites + (<usize>(rawHash >> 56) << 5);
-      if (cacheable && load<u64>(entry) == rawHash && load<i32>(entry, 8) == rawLen &&
-          sameBytes(load<usize>(entry, 16), raw, rawLen)) {
+      const set = rewriteSet(rawHash);
+      let entry: usize = 0;
+      if (cacheable) {
+        if (rewriteHolds(set, rawHash, raw, rawLen)) entry = set;
+        else if (rewriteHolds(set + 32, rawHash, raw, rawLen)) entry = set + 32;
+      }
+      if (entry != 0) {
         // Made before (Falco's names recur in every event): copied.
         out.bytes(load<usize>(entry, 16) + <usize>rawLen, load<i32>(entry, 12));
         written = load<u64>(entry, 24);
@@ -490,7 +507,7 @@ export class Walker {
         // keyChunkHash reads up to 7 bytes past the key: keep them in `out`.
         out.ensure(8);
         written = keyChunkHash(out.ptr + <usize>(at + 1), out.len - at - 2);
-        if (cacheable) keepRewrite(entry, rawHash, raw, rawLen, out.ptr + <usize>at, out.len - at, written);
+        if (cacheable) keepRewrite(set, rawHash, raw, rawLen, out.ptr + <usize>at, out.len - at, written);
       }
       if (tape.keySeen(written, obj)) return false;
       copyFrom = keyEnd;

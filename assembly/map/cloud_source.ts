@@ -14,7 +14,7 @@ import { Doc } from "../ecs/doc";
 import { Tape, T_OBJ, T_STR } from "../json/tape";
 import { top, K_LABELS, K_SOURCE, K_RAW_EVENT_ORIGINATOR } from "./detect";
 import { PairMapping, mapPairs, applyPairTarget } from "./pairs";
-import { falcoMapping, applyFalcoTarget } from "./falco";
+import { Mapping, falcoMapping, labelMapping, applyFalcoTarget } from "./falco";
 import { Entries } from "./entries";
 import { KeyTable } from "../text/keytable";
 import { IntBuf } from "../io/buffers";
@@ -74,85 +74,119 @@ const CLOUD_LABELS: string[] = [
 const cloudLabelMapping = new PairMapping(CLOUD_LABELS);
 
 // A runtime event's `content.fields` is read by two tables: falco.ts's
-// (the workload), then, after the labels, CLOUD's. One table of both
-// tables' names serves the two: each key is looked up once
-// (mapRuntimeFields), the pairs CLOUD maps are noted, and mapRuntimeSource
-// maps those in their turn, in their order: what each field ends up with
-// is what two passes give.
+// (the workload), then, after the labels, CLOUD's; its `labels` by three:
+// falco.ts's label table, then CLOUD's and CLOUD_LABELS'. One table of a
+// pass's names serves all of them: each key is looked up once, the first
+// table's fields are set at once, the pairs the others map are noted, and
+// mapRuntimeSource maps those in their turn, in their order: what each
+// field ends up with is what the separate passes give.
 const NO_TARGET: i32 = i32.MIN_VALUE;
 
-class FieldsTable {
+class MergedTable {
   keys: KeyTable;
-  /** By name: the target in falcoMapping and in cloudMapping, or NO_TARGET. */
-  falcoTargets: StaticArray<i32>;
-  cloudTargets: StaticArray<i32>;
-  constructor() {
+  /** By name: the target in the first table (set at once, falco.ts's
+   *  targets) and in the second and third (noted, PairMapping targets), or
+   *  NO_TARGET. */
+  first: StaticArray<i32>;
+  second: StaticArray<i32>;
+  third: StaticArray<i32>;
+  constructor(a: Mapping, b: PairMapping, c: PairMapping | null) {
     const names: string[] = [];
-    const falco: i32[] = [];
-    const cloud: i32[] = [];
-    const falcoNames = falcoMapping.keys.names;
-    for (let i = 0; i < falcoNames.length; i++) {
-      names.push(falcoNames[i]);
-      falco.push(falcoMapping.targets[i]);
-      cloud.push(NO_TARGET);
-    }
-    const cloudNames = cloudMapping.keys.names;
-    for (let i = 0; i < cloudNames.length; i++) {
-      const at = names.indexOf(cloudNames[i]);
-      if (at >= 0) { cloud[at] = cloudMapping.targets[i]; continue; }
-      names.push(cloudNames[i]);
-      falco.push(NO_TARGET);
-      cloud.push(cloudMapping.targets[i]);
+    const first: i32[] = [];
+    const second: i32[] = [];
+    const third: i32[] = [];
+    for (let table = 0; table < 3; table++) {
+      const keys = table == 0 ? a.keys : table == 1 ? b.keys : c != null ? c.keys : null;
+      if (keys == null) continue;
+      const targets = table == 0 ? a.targets : table == 1 ? b.targets : c!.targets;
+      for (let i = 0; i < keys.names.length; i++) {
+        let at = names.indexOf(keys.names[i]);
+        if (at < 0) {
+          at = names.length;
+          names.push(keys.names[i]);
+          first.push(NO_TARGET);
+          second.push(NO_TARGET);
+          third.push(NO_TARGET);
+        }
+        // A name twice in one table: its first row is the one a lookup finds.
+        const column = table == 0 ? first : table == 1 ? second : third;
+        if (column[at] == NO_TARGET) column[at] = targets[i];
+      }
     }
     this.keys = new KeyTable(names);
-    this.falcoTargets = StaticArray.fromArray<i32>(falco);
-    this.cloudTargets = StaticArray.fromArray<i32>(cloud);
+    this.first = StaticArray.fromArray<i32>(first);
+    this.second = StaticArray.fromArray<i32>(second);
+    this.third = StaticArray.fromArray<i32>(third);
   }
 }
-const fieldsTable = new FieldsTable();
-/** What mapRuntimeFields left for CLOUD: value token, target; in order. */
-const cloudPairs = new IntBuf();
-let fieldEntries: Entries | null = null;
+const fieldsTable = new MergedTable(falcoMapping, cloudMapping, null);
+const labelsTable = new MergedTable(labelMapping, cloudMapping, cloudLabelMapping);
+/** What the passes left for the second tables (fields, then labels) and
+ *  the third (labels): value token, target; in order. */
+const fieldsCloud = new IntBuf();
+const labelsCloud = new IntBuf();
+const labelsCloudLabels = new IntBuf();
+let passEntries: Entries | null = null;
 
 /** Maps a runtime event's `content.fields` as mapFalcoFields does, and
- *  notes what mapRuntimeSource maps from it (see FieldsTable). */
+ *  notes what mapRuntimeSource maps from it (see MergedTable). */
 export function mapRuntimeFields(doc: Doc, tok: i32): void {
+  fieldsCloud.reset();
+  mergedPass(doc, tok, fieldsTable, fieldsCloud, fieldsCloud);
+}
+
+/** Maps a runtime event's `labels` as mapLabels does, and notes what
+ *  mapRuntimeSource maps from them. */
+export function mapRuntimeLabels(doc: Doc, tok: i32): void {
+  labelsCloud.reset();
+  labelsCloudLabels.reset();
+  mergedPass(doc, tok, labelsTable, labelsCloud, labelsCloudLabels);
+}
+
+function mergedPass(doc: Doc, tok: i32, table: MergedTable, second: IntBuf, third: IntBuf): void {
   const tape = doc.tape;
-  cloudPairs.reset();
-  const table = fieldsTable;
   if (tok >= 0 && tape.kind(tok) == T_OBJ) {
     const end = tape.next(tok);
     let c = tok + 1;
     while (c < end) {
-      mapRuntimeField(doc, tape, table, c, c + 1);
+      mergedEntry(doc, tape, table, second, third, c, c + 1);
       c = tape.next(c + 1);
     }
     return;
   }
-  let it = fieldEntries;
-  if (it == null || it.tape != tape) { it = new Entries(tape); fieldEntries = it; }
+  let it = passEntries;
+  if (it == null || it.tape != tape) { it = new Entries(tape); passEntries = it; }
   if (!it.start(tok)) return;
-  while (it.next()) mapRuntimeField(doc, tape, table, it.key, it.value);
+  while (it.next()) mergedEntry(doc, tape, table, second, third, it.key, it.value);
 }
 
-@inline function mapRuntimeField(doc: Doc, tape: Tape, table: FieldsTable, key: i32, value: i32): void {
+@inline function mergedEntry(doc: Doc, tape: Tape, table: MergedTable, second: IntBuf, third: IntBuf, key: i32, value: i32): void {
   const id = table.keys.lookupToken(tape, key);
   if (id < 0) return;
-  const falco = unchecked(table.falcoTargets[id]);
-  if (falco != NO_TARGET) applyFalcoTarget(doc, tape, falco, value);
-  const cloud = unchecked(table.cloudTargets[id]);
-  if (cloud != NO_TARGET) { cloudPairs.push(value); cloudPairs.push(cloud); }
+  const a = unchecked(table.first[id]);
+  if (a != NO_TARGET) applyFalcoTarget(doc, tape, a, value);
+  const b = unchecked(table.second[id]);
+  if (b != NO_TARGET) { second.push(value); second.push(b); }
+  const c = unchecked(table.third[id]);
+  if (c != NO_TARGET) { third.push(value); third.push(c); }
+}
+
+function applyNoted(doc: Doc, noted: IntBuf): void {
+  const tape = doc.tape;
+  for (let i = 0; i < noted.len; i += 2) applyPairTarget(doc, tape, noted.get(i + 1), noted.get(i));
 }
 
 /** Maps the cloud-source and current-payload fields of a runtime policy
- *  event, after mapRuntimeFields read its `content.fields`; runs before
- *  deriveFields so related.* sees them. */
+ *  event, after mapRuntimeFields and mapRuntimeLabels read its
+ *  `content.fields` and `labels`; runs before deriveFields so related.*
+ *  sees them. */
 export function mapRuntimeSource(doc: Doc): void {
   const tape = doc.tape;
   doc.setToken(F.OBSERVER_TYPE, unchecked(top[K_RAW_EVENT_ORIGINATOR]));
-  for (let i = 0; i < cloudPairs.len; i += 2) applyPairTarget(doc, tape, cloudPairs.get(i + 1), cloudPairs.get(i));
-  mapPairs(doc, unchecked(top[K_LABELS]), cloudMapping);
-  mapCloudLabels(doc, unchecked(top[K_LABELS]));
+  applyNoted(doc, fieldsCloud);
+  applyNoted(doc, labelsCloud);
+  applyNoted(doc, labelsCloudLabels);
+  setAwsProvider(doc, unchecked(top[K_LABELS]));
   setProviderFromSource(doc, tape, unchecked(top[K_SOURCE]));
   doc.addFrom(F.RELATED_HOSTS, F.SOURCE_DOMAIN);
 }
@@ -160,8 +194,14 @@ export function mapRuntimeSource(doc: Doc): void {
 /** aws.*, host.id and host.os.* labels, for any data type that has them. */
 export function mapCloudLabels(doc: Doc, labels: i32): void {
   mapPairs(doc, labels, cloudLabelMapping);
+  setAwsProvider(doc, labels);
+}
+
+/** cloud.provider "aws" when the cloud labels gave an account, region or
+ *  instance and an aws.* label is there: only AWS names its labels aws.*;
+ *  other providers come as cloudProvider.*. */
+function setAwsProvider(doc: Doc, labels: i32): void {
   if (doc.has(F.CLOUD_ACCOUNT_ID) || doc.has(F.CLOUD_REGION) || doc.has(F.CLOUD_INSTANCE_ID)) {
-    // Only AWS names its labels aws.*; other providers come as cloudProvider.*.
     if (!doc.has(F.CLOUD_PROVIDER) && hasAwsLabel(doc, labels)) doc.setConst(F.CLOUD_PROVIDER, "aws");
   }
 }

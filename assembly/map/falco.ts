@@ -118,7 +118,8 @@ export class Mapping {
 
 /** Falco field names → targets (applyFalcoTarget). */
 export const falcoMapping = new Mapping(FALCO);
-const labelMapping = new Mapping(LABELS);
+/** Sysdig label names → targets (applyFalcoTarget). */
+export const labelMapping = new Mapping(LABELS);
 let entries: Entries | null = null;
 
 /** Maps Falco fields given as an object or a [{key,value}] list. */

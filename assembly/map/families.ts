@@ -31,7 +31,7 @@ import { mapPlatformAudit } from "./platform_audit";
 import { mapBenchmark } from "./benchmark";
 import { mapHostScanning } from "./host_scanning";
 import { mapMonitorEvent } from "./monitor_event";
-import { mapRuntimeFields, mapRuntimeSource } from "./cloud_source";
+import { mapRuntimeFields, mapRuntimeLabels, mapRuntimeSource } from "./cloud_source";
 
 const CONTENT = new KeyTable([
   "ruleName", "ruleType", "ruleTags", "output", "fields", "policyVersion", "policyOrigin",
@@ -118,7 +118,7 @@ function mapRuntimePolicy(doc: Doc): void {
   doc.setToken(F.MESSAGE, content[C_OUTPUT]);
   setTags(doc, content[C_RULE_TAGS]);
   mapRuntimeFields(doc, content[C_FIELDS]);
-  mapLabels(doc, t(K_LABELS));
+  mapRuntimeLabels(doc, t(K_LABELS));
   mapRuntimeSource(doc);
   deriveFields(doc, true);
 }

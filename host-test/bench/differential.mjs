@@ -25,6 +25,7 @@ const after = await loadFilter(afterPath);
 
 const goldenDir = new URL('../golden/', import.meta.url);
 const records = readdirSync(goldenDir).map((name) => readFileSync(new URL(`${name}/input.json`, goldenDir), 'utf8'));
+const goldenCount = records.length;
 const seed = Number(values.seed);
 const perTree = Math.ceil(Number(values.mutants) / goldenInputs.length);
 for (const { tree } of goldenInputs) records.push(...fc.sample(mutant(tree), { seed, numRuns: perTree }));
@@ -44,6 +45,10 @@ for (const extra of [
 // member-by-member walk. Both are compared: each record also goes compact.
 const compacted = records.map(compactJson).filter((text, i) => text !== records[i]);
 records.push(...compacted);
+// Records cut short, each a document with its own error message.
+for (const text of records.slice(0, goldenCount)) {
+  for (let k = 1; k < 12; k++) records.push(text.slice(0, Math.floor((text.length * k) / 12)));
+}
 records.push(...fc.sample(fc.string({ unit: 'binary', maxLength: 300 }), { seed, numRuns: 500 }));
 records.push(...fc.sample(fc.json(), { seed, numRuns: 500 }));
 

@@ -116,3 +116,85 @@ describe('compact and spaced records give the same payload', () => {
     }
   });
 });
+
+// keyChunkHash (assembly/json/tape.ts) of key content as written: 8 bytes
+// per step, the last chunk zero-filled, then the length. The rewrite cache
+// and the key tables find a key by it and must confirm every hit by its
+// bytes; two keys with the same hash are made here to hold them to that.
+const MASK64 = (1n << 64n) - 1n;
+const SEED = 0x2545f4914f6cdd1dn;
+const K = 0x9e3779b97f4a7c15n;
+const K_INVERSE = (() => {
+  // K is odd, so it has an inverse mod 2^64 (Newton's iteration).
+  let x = K;
+  for (let i = 0; i < 6; i++) x = (x * (2n - K * x)) & MASK64;
+  return x;
+})();
+const word = (text, at) => Buffer.from(text.slice(at, at + 8), 'latin1').readBigUInt64LE(0);
+
+/** A 16-byte key other than `key` (16 ASCII bytes) with the same
+ *  keyChunkHash, made of bytes a plain JSON string holds as they are. */
+function collidingKey(key, seed) {
+  const h2 = (((((SEED ^ word(key, 0)) * K) & MASK64) ^ word(key, 8)) * K) & MASK64;
+  const printable = (b) => b >= 0x20 && b < 0x7f && b !== 0x22 && b !== 0x5c;
+  const letters = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  let state = seed;
+  for (let trial = 0; trial < 1e6; trial++) {
+    // Every byte of the first word varies: a product's low byte depends on
+    // the low bytes only.
+    let first = '';
+    for (let i = 0; i < 7; i++) {
+      state = (state * 1103515245 + 12345) % 2147483648;
+      first += letters[(state >> 8) % letters.length];
+    }
+    first += '.';
+    const h1 = ((SEED ^ word(first, 0)) * K) & MASK64;
+    const w1 = ((h2 * K_INVERSE) & MASK64) ^ h1;
+    const bytes = Buffer.alloc(8);
+    bytes.writeBigUInt64LE(w1);
+    if ([...bytes].every(printable)) return first + bytes.toString('latin1');
+  }
+  throw new Error('no colliding key found');
+}
+
+describe('keys with the same hash', () => {
+  it('are told apart by their bytes: a rewritten key is never another key\'s', () => {
+    const runtime = runtimeSample.trim();
+    const a = 'abcdefg.hijklmno';
+    for (const seed of [1, 2, 3]) {
+      const b = collidingKey(a, seed);
+      expect(b).not.toBe(a);
+      expect(b).toHaveLength(16);
+      // A first, so its rewrite is cached; then B, which the cache finds
+      // by the same hash.
+      const first = walked(runtime.replace('"fields":{', `"fields":{"${a}":1,`));
+      expect(first.payload.content.fields[a.replace(/\./g, '_')]).toBe(1);
+      const second = walked(runtime.replace('"fields":{', `"fields":{"${b}":2,`));
+      expect(second.payload.content.fields[b.replace(/[.[\]]/g, '_')], b).toBe(2);
+      expect(second.payload.content.fields[a.replace(/\./g, '_')]).toBeUndefined();
+      // Both in one object: two keys, not a duplicate.
+      const both = walked(runtime.replace('"fields":{', `"fields":{"${a}":1,"${b}":2,`));
+      expect(both.payload.content.fields[a.replace(/\./g, '_')]).toBe(1);
+      expect(both.payload.content.fields[b.replace(/[.[\]]/g, '_')]).toBe(2);
+      expect(both.error).toBeNull();
+    }
+  });
+});
+
+describe('a key with the hash of a mapped name', () => {
+  it('is not taken for that name: key tables confirm a hit by its bytes', () => {
+    const runtime = runtimeSample.trim();
+    // proc.hash.sha256 → process.hash.sha256 (assembly/map/falco.ts): two
+    // whole words, so a key of the same length and hash can be made.
+    const name = 'proc.hash.sha256';
+    for (const seed of [4, 5]) {
+      const other = collidingKey(name, seed);
+      const res = filter.call('sysdig_to_ecs', runtime.replace('"fields":{', `"fields":{"${other}":"deadbeef",`), OPTS);
+      const doc = parseExact(res.output);
+      expect(doc.process?.hash, other).toBeUndefined();
+      expect(doc.sysdig.content.fields[other.replace(/[.[\]]/g, '_')]).toBe('deadbeef');
+      const named = parseExact(filter.call('sysdig_to_ecs', runtime.replace('"fields":{', `"fields":{"${name}":"deadbeef",`), OPTS).output);
+      expect(named.process.hash.sha256).toBe('deadbeef');
+    }
+  });
+});
