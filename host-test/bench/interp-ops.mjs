@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // node host-test/bench/interp-ops.mjs [--family NAME]... [--target ecs|splunk|cef|leef]
-//                                     [--calls N] [--warm W] [--top N] [--assembly DIR]
+//                                     [--calls N] [--warm W] [--top N] [--assembly DIR] [--opcodes]
 // Executed instructions per record inside WAMR's fast interpreter (the one
 // Fluent Bit runs a .wasm in), per function: exact and repeatable, with none
 // of the timing noise of a loaded machine. Needs an iwasm built from the
@@ -18,7 +18,9 @@
 // runs (with W = 1 they fell in the longer run only and added about 1,900
 // instructions of freeing to every record's count).
 // --assembly DIR measures another copy of assembly/ (say, main's, from
-// `git archive`), to put two builds side by side.
+// `git archive`), to put two builds side by side. --opcodes also prints the
+// counts by opcode, from an iwasm built to count them (BENCHMARKS.md, the
+// fourth pass, says how).
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,6 +40,7 @@ const { values } = parseArgs({
     calls: { type: 'string', default: '1000' },
     warm: { type: 'string', default: '1000' },
     top: { type: 'string', default: '25' },
+    opcodes: { type: 'boolean', default: false },
     assembly: { type: 'string', default: join(ROOT, 'assembly') },
   },
 });
@@ -86,10 +89,42 @@ function countOps(wasm, calls, target) {
   for (const line of (r.stdout + r.stderr).split('\n')) {
     const m = /^\s*ops (\d+) func (\S+), .*execution count: (\d+) times/.exec(line);
     if (m) ops.set(m[2].split('/').pop(), { ops: Number(m[1]), calls: Number(m[3]) });
+    // A counter built to count per opcode too (BENCHMARKS.md, fourth pass)
+    // prints "opk N func NAME op 0xNN" lines; summed over functions.
+    const k = /^\s*opk (\d+) func \S+ op 0x([0-9a-f]+)/.exec(line);
+    if (k) ops.set(`op ${k[2]}`, { ops: (ops.get(`op ${k[2]}`)?.ops ?? 0) + Number(k[1]), calls: 0, opcode: true });
   }
   if (ops.size === 0) throw new Error(`${iwasm} printed no "ops N func NAME" lines: is it the counting build?`);
   return ops;
 }
+
+// Names of the opcodes WAMR's fast interpreter dispatches: the core wasm
+// ones (their binary codes) and the few of its own that matter here.
+const OPCODE_NAMES = Object.fromEntries([
+  [0x00, 'unreachable'], [0x01, 'nop'], [0x02, 'block'], [0x03, 'loop'], [0x04, 'if'], [0x05, 'else'],
+  [0x0b, 'end'], [0x0c, 'br'], [0x0d, 'br_if'], [0x0e, 'br_table'], [0x0f, 'return'], [0x10, 'call'],
+  [0x11, 'call_indirect'], [0x1a, 'drop'], [0x1b, 'select'], [0x20, 'local.get'], [0x21, 'local.set'],
+  [0x22, 'local.tee'], [0x23, 'global.get'], [0x24, 'global.set'], [0x28, 'i32.load'], [0x29, 'i64.load'],
+  [0x2c, 'i32.load8_s'], [0x2d, 'i32.load8_u'], [0x2e, 'i32.load16_s'], [0x2f, 'i32.load16_u'],
+  [0x30, 'i64.load8_s'], [0x31, 'i64.load8_u'], [0x34, 'i64.load32_s'], [0x35, 'i64.load32_u'],
+  [0x36, 'i32.store'], [0x37, 'i64.store'], [0x3a, 'i32.store8'], [0x3b, 'i32.store16'], [0x3c, 'i64.store8'],
+  [0x3e, 'i64.store32'], [0x41, 'i32.const'], [0x42, 'i64.const'], [0x45, 'i32.eqz'], [0x46, 'i32.eq'],
+  [0x47, 'i32.ne'], [0x48, 'i32.lt_s'], [0x49, 'i32.lt_u'], [0x4a, 'i32.gt_s'], [0x4b, 'i32.gt_u'],
+  [0x4c, 'i32.le_s'], [0x4d, 'i32.le_u'], [0x4e, 'i32.ge_s'], [0x4f, 'i32.ge_u'], [0x50, 'i64.eqz'],
+  [0x51, 'i64.eq'], [0x52, 'i64.ne'], [0x53, 'i64.lt_s'], [0x54, 'i64.lt_u'], [0x55, 'i64.gt_s'],
+  [0x56, 'i64.gt_u'], [0x57, 'i64.le_s'], [0x58, 'i64.le_u'], [0x59, 'i64.ge_s'], [0x5a, 'i64.ge_u'],
+  [0x67, 'i32.clz'], [0x68, 'i32.ctz'], [0x6a, 'i32.add'], [0x6b, 'i32.sub'], [0x6c, 'i32.mul'],
+  [0x6d, 'i32.div_s'], [0x6e, 'i32.div_u'], [0x6f, 'i32.rem_s'], [0x70, 'i32.rem_u'], [0x71, 'i32.and'],
+  [0x72, 'i32.or'], [0x73, 'i32.xor'], [0x74, 'i32.shl'], [0x75, 'i32.shr_s'], [0x76, 'i32.shr_u'],
+  [0x77, 'i32.rotl'], [0x79, 'i64.clz'], [0x7a, 'i64.ctz'], [0x7c, 'i64.add'], [0x7d, 'i64.sub'],
+  [0x7e, 'i64.mul'], [0x7f, 'i64.div_s'], [0x80, 'i64.div_u'], [0x81, 'i64.rem_s'], [0x82, 'i64.rem_u'],
+  [0x83, 'i64.and'], [0x84, 'i64.or'], [0x85, 'i64.xor'], [0x86, 'i64.shl'], [0x87, 'i64.shr_s'],
+  [0x88, 'i64.shr_u'], [0x89, 'i64.rotl'], [0x8a, 'i64.rotr'], [0xa7, 'i32.wrap_i64'],
+  [0xac, 'i64.extend_i32_s'], [0xad, 'i64.extend_i32_u'], [0xfc, 'misc (memory.copy, memory.fill)'],
+  [0xc9, 'set local (fast)'], [0xc8, 'set local i64 (fast)'], [0xca, 'local.tee (fast)'],
+  [0xcb, 'local.tee i64 (fast)'], [0xcc, 'copy stack top'], [0xcd, 'copy stack top i64'],
+  [0xce, 'copy stack values'], [0xd9, 'if (with block type)'],
+]);
 
 const n = Number(values.calls);
 const warm = Number(values.warm);
@@ -103,15 +138,26 @@ try {
       if (code < 0) throw new Error(`unknown target ${target}`);
       const one = countOps(wasm, warm, code);
       const many = countOps(wasm, warm + n, code);
-      const rows = [...many].map(([name, m]) => ({
+      const all = [...many].map(([name, m]) => ({
         name,
+        opcode: m.opcode === true,
         ops: (m.ops - (one.get(name)?.ops ?? 0)) / n,
         calls: (m.calls - (one.get(name)?.calls ?? 0)) / n,
       })).filter((r) => r.ops > 0).sort((a, b) => b.ops - a.ops);
+      const rows = all.filter((r) => !r.opcode);
+      const byOpcode = all.filter((r) => r.opcode);
       const total = rows.reduce((s, r) => s + r.ops, 0);
       console.log(`\n${family} (${record.length} bytes), ${target}: ${Math.round(total)} executed instructions per record`);
       for (const r of rows.slice(0, Number(values.top))) {
         console.log(`${String(Math.round(r.ops)).padStart(8)} ${(100 * r.ops / total).toFixed(1).padStart(5)}% ${r.calls.toFixed(1).padStart(7)} calls  ${r.name}`);
+      }
+      if (values.opcodes) {
+        if (byOpcode.length === 0) console.log('  (no per-opcode counts: this iwasm was not built to count them)');
+        console.log('  by opcode:');
+        for (const r of byOpcode.slice(0, Number(values.top))) {
+          const code = parseInt(r.name.slice(3), 16);
+          console.log(`${String(Math.round(r.ops)).padStart(8)} ${(100 * r.ops / total).toFixed(1).padStart(5)}%  ${OPCODE_NAMES[code] ?? `0x${r.name.slice(3)}`}`);
+        }
       }
     }
   }
