@@ -73,9 +73,10 @@ export class Doc {
   @inline nodeA(n: i32): i32 { return this.nodes.get(n * STRIDE + 1); }
   @inline nodeB(n: i32): i32 { return this.nodes.get(n * STRIDE + 2); }
   @inline nodeNext(n: i32): i32 { return this.nodes.get(n * STRIDE + 3); }
-  /** The node's constant. Constants are the module's own strings (static
-   *  data, or kept by the caller for the call), so the node holds the
-   *  string's address, not a managed reference: no array push per value. */
+  /** The node's constant. Constants are the module's own literals (static
+   *  data, see appendConst), so the node holds the string's address, not a
+   *  managed reference: no array push per value, and an address that names
+   *  the same text for the life of the instance. */
   @inline constOf(n: i32): string { return changetype<string>(<usize>this.nodeA(n)); }
 
   /** Sets a token value if the field has none yet and the token fits the
@@ -168,7 +169,18 @@ export class Doc {
   }
 
   @inline private appendConst(f: i32, s: string): void {
-    this.append(f, V_CONST, <i32>changetype<usize>(s), 0);
+    const at = changetype<usize>(s);
+    if (at < __heap_base) { this.append(f, V_CONST, <i32>at, 0); return; }
+    // A string made at run time (a message naming a byte position) lives
+    // on the heap, where after a collection another text can take its
+    // address: it is kept as composed text, so a constant is always a
+    // literal (the ECS writer caches literals with their steps).
+    const start = this.text.len;
+    const n = String.UTF8.byteLength(s);
+    this.text.ensure(n);
+    String.UTF8.encodeUnsafe(at, s.length, this.text.ptr + <usize>start);
+    this.text.len = start + n;
+    this.append(f, V_TEXT, start, this.text.len);
   }
 
   @inline private append(f: i32, kind: i32, a: i32, b: i32): void {

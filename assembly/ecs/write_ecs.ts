@@ -64,11 +64,9 @@ export function writeEcsFields(out: ByteBuf, doc: Doc): void {
     const flags = <i32>load<u8>(FIELD_FLAGS + <usize>f);
     const type = flags & 0xf;
     const node = doc.nodeAt(n);
-    // Only the module's literals (below __heap_base) never change: a
-    // message made for one record (an invalid JSON's position) lives on
-    // the heap, and its address can hold another text in a later record.
-    const address = load<i32>(node, 4);
-    const constant = (flags & FIELD_LIST) == 0 && load<i32>(node) == V_CONST && <usize>address < __heap_base ? address : 0;
+    // A constant is always a literal of the module (Doc.appendConst), so
+    // its address names the same text in every record.
+    const constant = (flags & FIELD_LIST) == 0 && load<i32>(node) == V_CONST ? load<i32>(node, 4) : 0;
     writeStep(out, prev, f, constant, doc, n, type);
     prev = f;
     if (constant != 0) continue;
