@@ -15,7 +15,7 @@ import { Tape, T_OBJ, T_STR } from "../json/tape";
 import { top, K_LABELS, K_SOURCE, K_RAW_EVENT_ORIGINATOR } from "./detect";
 import { PairMapping, mapPairs, applyPairTarget } from "./pairs";
 import { Mapping, falcoMapping, labelMapping, applyFalcoTarget } from "./falco";
-import { Entries } from "./entries";
+import { forEachPair } from "./entries";
 import { KeyTable } from "../text/keytable";
 import { IntBuf } from "../io/buffers";
 import * as F from "./ids";
@@ -126,7 +126,6 @@ const labelsTable = new MergedTable(labelMapping, cloudMapping, cloudLabelMappin
 const fieldsCloud = new IntBuf();
 const labelsCloud = new IntBuf();
 const labelsCloudLabels = new IntBuf();
-let passEntries: Entries | null = null;
 
 /** Maps a runtime event's `content.fields` as mapFalcoFields does, and
  *  notes what mapRuntimeSource maps from it (see MergedTable). */
@@ -143,32 +142,33 @@ export function mapRuntimeLabels(doc: Doc, tok: i32): void {
   mergedPass(doc, tok, labelsTable, labelsCloud, labelsCloudLabels);
 }
 
-function mergedPass(doc: Doc, tok: i32, table: MergedTable, second: IntBuf, third: IntBuf): void {
-  const tape = doc.tape;
-  if (tok >= 0 && tape.kind(tok) == T_OBJ) {
-    const end = tape.next(tok);
-    let c = tok + 1;
-    while (c < end) {
-      mergedEntry(doc, tape, table, second, third, c, c + 1);
-      c = tape.next(c + 1);
-    }
-    return;
+/** Maps each pair it is given through a MergedTable: the first table's
+ *  target at once, the others' noted. */
+class MergedVisitor {
+  doc: Doc = changetype<Doc>(0);
+  table: MergedTable = changetype<MergedTable>(0);
+  second: IntBuf = changetype<IntBuf>(0);
+  third: IntBuf = changetype<IntBuf>(0);
+  @inline pair(tape: Tape, key: i32, value: i32): void {
+    const table = this.table;
+    const id = table.keys.lookupToken(tape, key);
+    if (id < 0) return;
+    const a = unchecked(table.first[id]);
+    if (a != NO_TARGET) applyFalcoTarget(this.doc, tape, a, value);
+    const b = unchecked(table.second[id]);
+    if (b != NO_TARGET) { this.second.push(value); this.second.push(b); }
+    const c = unchecked(table.third[id]);
+    if (c != NO_TARGET) { this.third.push(value); this.third.push(c); }
   }
-  let it = passEntries;
-  if (it == null || it.tape != tape) { it = new Entries(tape); passEntries = it; }
-  if (!it.start(tok)) return;
-  while (it.next()) mergedEntry(doc, tape, table, second, third, it.key, it.value);
 }
+const mergedVisitor = new MergedVisitor();
 
-@inline function mergedEntry(doc: Doc, tape: Tape, table: MergedTable, second: IntBuf, third: IntBuf, key: i32, value: i32): void {
-  const id = table.keys.lookupToken(tape, key);
-  if (id < 0) return;
-  const a = unchecked(table.first[id]);
-  if (a != NO_TARGET) applyFalcoTarget(doc, tape, a, value);
-  const b = unchecked(table.second[id]);
-  if (b != NO_TARGET) { second.push(value); second.push(b); }
-  const c = unchecked(table.third[id]);
-  if (c != NO_TARGET) { third.push(value); third.push(c); }
+function mergedPass(doc: Doc, tok: i32, table: MergedTable, second: IntBuf, third: IntBuf): void {
+  mergedVisitor.doc = doc;
+  mergedVisitor.table = table;
+  mergedVisitor.second = second;
+  mergedVisitor.third = third;
+  forEachPair(doc.tape, tok, mergedVisitor);
 }
 
 function applyNoted(doc: Doc, noted: IntBuf): void {

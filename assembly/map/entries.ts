@@ -42,3 +42,27 @@ export class Entries {
     return true;
   }
 }
+
+let listEntries: Entries | null = null;
+
+/** Calls visitor.pair(tape, key, value) for each name/value pair of `tok`,
+ *  an object or a {key, value} list (nothing for anything else). Generic
+ *  over the visitor's class, so each mapper gets the loop compiled for its
+ *  own visitor: no indirect call per pair (the interpreter pays for one). */
+export function forEachPair<V>(tape: Tape, tok: i32, visitor: V): void {
+  if (tok >= 0 && tape.kind(tok) == T_OBJ) {
+    // An object, the usual shape: its members are walked here, with no
+    // iterator between (the interpreter pays for every field it touches).
+    const end = tape.next(tok);
+    let c = tok + 1;
+    while (c < end) {
+      visitor.pair(tape, c, c + 1);
+      c = tape.next(c + 1);
+    }
+    return;
+  }
+  let it = listEntries;
+  if (it == null || it.tape != tape) { it = new Entries(tape); listEntries = it; }
+  if (!it.start(tok)) return;
+  while (it.next()) visitor.pair(tape, it.key, it.value);
+}

@@ -3,10 +3,10 @@
 // in the tables; the few that need judgement have a handler code.
 
 import { Doc } from "../ecs/doc";
-import { Tape, T_STR, T_OBJ } from "../json/tape";
+import { Tape, T_STR } from "../json/tape";
 import { KeyTable } from "../text/keytable";
 import { writeMac } from "../text/net";
-import { Entries } from "./entries";
+import { forEachPair } from "./entries";
 import { field } from "../ecs/fields";
 import * as F from "./ids";
 
@@ -120,37 +120,29 @@ export class Mapping {
 export const falcoMapping = new Mapping(FALCO);
 /** Sysdig label names → targets (applyFalcoTarget). */
 export const labelMapping = new Mapping(LABELS);
-let entries: Entries | null = null;
+/** Maps each pair it is given through one of this file's tables. */
+class TableVisitor {
+  doc: Doc = changetype<Doc>(0);
+  constructor(public mapping: Mapping) {}
+  @inline pair(tape: Tape, key: i32, value: i32): void {
+    const id = this.mapping.keys.lookupToken(tape, key);
+    if (id >= 0) applyFalcoTarget(this.doc, tape, unchecked(this.mapping.targets[id]), value);
+  }
+}
+const falcoVisitor = new TableVisitor(falcoMapping);
+const labelVisitor = new TableVisitor(labelMapping);
 
 /** Maps Falco fields given as an object or a [{key,value}] list. */
-export function mapFalcoFields(doc: Doc, tok: i32): void { mapEntries(doc, tok, falcoMapping); }
+export function mapFalcoFields(doc: Doc, tok: i32): void {
+  falcoVisitor.doc = doc;
+  forEachPair(doc.tape, tok, falcoVisitor);
+}
 
 /** Maps Sysdig labels given as an object or a [{key,value}] list. Any
  *  Kubernetes label also sets orchestrator.type. */
-export function mapLabels(doc: Doc, tok: i32): void { mapEntries(doc, tok, labelMapping); }
-
-function mapEntries(doc: Doc, tok: i32, mapping: Mapping): void {
-  const tape = doc.tape;
-  if (tok >= 0 && tape.kind(tok) == T_OBJ) {
-    // An object, the usual shape: its members are walked here, with no
-    // iterator between (the interpreter pays for every field it touches).
-    const end = tape.next(tok);
-    let c = tok + 1;
-    while (c < end) {
-      mapEntry(doc, tape, mapping, c, c + 1);
-      c = tape.next(c + 1);
-    }
-    return;
-  }
-  let it = entries;
-  if (it == null || it.tape != tape) { it = new Entries(tape); entries = it; }
-  if (!it.start(tok)) return;
-  while (it.next()) mapEntry(doc, tape, mapping, it.key, it.value);
-}
-
-@inline function mapEntry(doc: Doc, tape: Tape, mapping: Mapping, key: i32, v: i32): void {
-  const id = mapping.keys.lookupToken(tape, key);
-  if (id >= 0) applyFalcoTarget(doc, tape, unchecked(mapping.targets[id]), v);
+export function mapLabels(doc: Doc, tok: i32): void {
+  labelVisitor.doc = doc;
+  forEachPair(doc.tape, tok, labelVisitor);
 }
 
 /** Maps value `v` to `to`, a target of this file's tables (a field, or a

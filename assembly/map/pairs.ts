@@ -5,10 +5,10 @@
 // (Monitor scope labels are {key, value: [..]}).
 
 import { Doc } from "../ecs/doc";
-import { Tape, T_ARR, T_STR, T_OBJ } from "../json/tape";
+import { Tape, T_ARR, T_STR } from "../json/tape";
 import { KeyTable } from "../text/keytable";
 import { isIp } from "../text/net";
-import { Entries } from "./entries";
+import { forEachPair } from "./entries";
 import { field } from "../ecs/fields";
 import * as F from "./ids";
 
@@ -37,33 +37,24 @@ export class PairMapping {
   }
 }
 
-let entries: Entries | null = null;
+/** Maps each pair it is given through `mapping`. The keys of an object
+ *  and of an accepted {key, value} list are always strings. */
+class PairVisitor {
+  doc: Doc = changetype<Doc>(0);
+  mapping: PairMapping = changetype<PairMapping>(0);
+  @inline pair(tape: Tape, key: i32, value: i32): void {
+    const id = this.mapping.keys.lookupToken(tape, key);
+    if (id >= 0) applyPairTarget(this.doc, tape, unchecked(this.mapping.targets[id]), value);
+  }
+}
+const pairVisitor = new PairVisitor();
 
 /** Sets the fields `mapping` names for the pairs of `tok`; the first value
  *  set for a field wins. */
 export function mapPairs(doc: Doc, tok: i32, mapping: PairMapping): void {
-  const tape = doc.tape;
-  if (tok >= 0 && tape.kind(tok) == T_OBJ) {
-    // An object, the usual shape: its members are walked here, with no
-    // iterator between (the interpreter pays for every field it touches).
-    const end = tape.next(tok);
-    let c = tok + 1;
-    while (c < end) {
-      mapPair(doc, tape, mapping, c, c + 1);
-      c = tape.next(c + 1);
-    }
-    return;
-  }
-  let it = entries;
-  if (it == null || it.tape != tape) { it = new Entries(tape); entries = it; }
-  if (!it.start(tok)) return;
-  while (it.next()) mapPair(doc, tape, mapping, it.key, it.value);
-}
-
-@inline function mapPair(doc: Doc, tape: Tape, mapping: PairMapping, key: i32, value: i32): void {
-  if (tape.kind(key) != T_STR) return;
-  const id = mapping.keys.lookupToken(tape, key);
-  if (id >= 0) applyPairTarget(doc, tape, unchecked(mapping.targets[id]), value);
+  pairVisitor.doc = doc;
+  pairVisitor.mapping = mapping;
+  forEachPair(doc.tape, tok, pairVisitor);
 }
 
 /** Maps `value` to `to`, a target of a PairMapping (a field, H_SOURCE or
