@@ -36,7 +36,7 @@ const utf8 = new TextEncoder();
 
 /**
  * Loads and instantiates a filter module.
- * @param {string} [wasmPath]
+ * @param {string|WebAssembly.Module} [wasmPath] the .wasm file, or a module compiled from it
  * @returns {Promise<{
  *   imports: WebAssembly.ModuleImportDescriptor[],
  *   exports: string[],
@@ -48,8 +48,9 @@ const utf8 = new TextEncoder();
  * }>}
  */
 export async function loadFilter(wasmPath = DEFAULT_WASM_PATH) {
-  const bytes = await readFile(wasmPath);
-  const module = await WebAssembly.compile(bytes);
+  // A compiled module may be given instead of a path: a test that needs
+  // many fresh instances compiles once.
+  const module = wasmPath instanceof WebAssembly.Module ? wasmPath : await WebAssembly.compile(await readFile(wasmPath));
   const imports = WebAssembly.Module.imports(module);
   const exports = WebAssembly.Module.exports(module).map((entry) => entry.name);
   const instance = await WebAssembly.instantiate(module, stubImports(imports));

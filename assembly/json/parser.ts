@@ -7,6 +7,7 @@ import {
   Tape, T_OBJ, T_ARR, T_STR, T_NUM, T_TRUE, T_FALSE, T_NULL,
   F_ESCAPED, F_REPAIR, F_INT, F_UNSAFE, F_NEG, F_HASHED, KEY_HASH_SEED, KEY_HASH_K,
 } from "./tape";
+import { PLAN_KEYS, PLAN_BYTES, planEntry, planFind, planKeep } from "./key_plan";
 
 export const E_NONE: i32 = 0;
 export const E_EMPTY: i32 = 1;
@@ -89,33 +90,83 @@ export function parse(tape: Tape, base: usize, size: i32, keyNotes: bool = true)
   let depth = 0;
   // A key comes first in this turn: after "{", or after "," in an object.
   let wantKey = false;
+  // The tape's key plans (0: none), the one followed (the other is at
+  // `cur ^ planToggle`), and the number of keys read so far.
+  const plan = tape.plan;
+  const planToggle = plan ^ (plan + PLAN_BYTES);
+  let cur = tape.planCurrent != 0 ? tape.planCurrent : plan;
+  let keyIndex = 0;
   // Each turn reads a key when one is due, a value, and then what closes
   // or separates, with no state to dispatch on between tokens (the
   // interpreter pays per instruction, and this runs for every token).
+  // The byte at p is a key's opening quote, seen already (after ",").
+  let atQuote = false;
   while (true) {
     if (wantKey) {
-      // Blanks are looked for only when the byte is not a token's (compact
-      // JSON has none; -1 is the end).
-      let k = p < size ? byteIn(base, p) : -1;
-      if (k <= 0x20) {
-        p = skipWsIn(tape, base, size, p);
-        k = p < size ? byteIn(base, p) : -1;
+      if (!atQuote) {
+        // Blanks are looked for only when the byte is not a token's
+        // (compact JSON has none; -1 is the end).
+        let k = p < size ? byteIn(base, p) : -1;
+        if (k <= 0x20) {
+          p = skipWsIn(tape, base, size, p);
+          k = p < size ? byteIn(base, p) : -1;
+        }
+        if (k < 0) return fail(E_EOF, p);
+        if (k != 0x22) return fail(E_UNEXPECTED, p);
       }
-      if (k < 0) return fail(E_EOF, p);
-      if (k != 0x22) return fail(E_UNEXPECTED, p);
-      // Without notes a key is read as a value is: hashing it for the key
-      // tables costs the parser about what it saves them.
-      p = keyNotes ? scanString(tape, base, size, p, true, true, obj) : scanString(tape, base, size, p, false, false, 0);
-      if (p < 0) return false;
-      // Compact JSON has the colon right after the key.
-      if (p < size && byteIn(base, p) == 0x3a) {
-        p++;
+      atQuote = false;
+      // The key the last documents had here, when this one is the same
+      // (json/key_plan.ts): its bytes, quotes and colon, compared in words
+      // with the followed plan's, then with the other plan's.
+      const planning = plan != 0 && keyIndex < PLAN_KEYS;
+      let planned: usize = 0;
+      if (planning) {
+        planned = planFind(cur, keyIndex, base + <usize>p, size - p);
+        if (planned == 0) {
+          planned = planFind(cur ^ planToggle, keyIndex, base + <usize>p, size - p);
+          if (planned != 0) cur ^= planToggle;
+        }
+      }
+      if (planned != 0) {
+        const keptLen = load<i32>(planned);
+        const t = tape.claim();
+        const hash = load<u64>(planned, 8);
+        tape.setToken(t, load<i32>(planned, 4), p, p + keptLen - 1);
+        tape.setPlannedKey(t, <u32>(hash >> 32), planned);
+        // Not counted in maxStringLen: a kept key is shorter than any
+        // limit that is compared with it (Tape.maxStringLen).
+        if (keyNotes) {
+          // What scanString notes for a key read in words.
+          if (load<i32>(planned, 16) != 0) {
+            if (tape.keySeen(hash, obj)) tape.maybeDuplicate = true;
+          } else {
+            tape.addSpecial(t, obj, hash);
+          }
+        }
+        p += keptLen;
       } else {
-        p = skipWsIn(tape, base, size, p);
-        if (p >= size) return fail(E_EOF, p);
-        if (byteIn(base, p) != 0x3a) return fail(E_UNEXPECTED, p);
-        p++;
+        const keyStart = p;
+        // Without notes a key is read as a value is: hashing it for the key
+        // tables costs the parser about what it saves them.
+        p = keyNotes ? scanString(tape, base, size, p, true, true, obj) : scanString(tape, base, size, p, false, false, 0);
+        if (p < 0) return false;
+        if (planning) {
+          // Kept where no key is lost (the followed plan, when it has none
+          // here), else in the other plan, which is followed from here.
+          if (load<i32>(planEntry(cur, keyIndex)) != 0) cur ^= planToggle;
+          planKeep(cur, keyIndex, tape, tape.count - 1, keyStart, p, keyNotes);
+        }
+        // Compact JSON has the colon right after the key.
+        if (p < size && byteIn(base, p) == 0x3a) {
+          p++;
+        } else {
+          p = skipWsIn(tape, base, size, p);
+          if (p >= size) return fail(E_EOF, p);
+          if (byteIn(base, p) != 0x3a) return fail(E_UNEXPECTED, p);
+          p++;
+        }
       }
+      keyIndex++;
     }
     let c = p < size ? byteIn(base, p) : -1;
     if (c <= 0x20) {
@@ -164,6 +215,14 @@ export function parse(tape: Tape, base: usize, size: i32, keyNotes: bool = true)
     } else {
       return fail(E_UNEXPECTED, p);
     }
+    // After a value in an object, the usual bytes: a comma and the next
+    // key's quote.
+    if (inObject && p + 1 < size && load<u16>(base + <usize>p) == 0x222c) {
+      p++;
+      wantKey = true;
+      atQuote = true;
+      continue;
+    }
     // After a value: the containers that close here, then "," or the end.
     while (true) {
       let d = p < size ? byteIn(base, p) : -1;
@@ -173,6 +232,7 @@ export function parse(tape: Tape, base: usize, size: i32, keyNotes: bool = true)
       }
       if (depth == 0) {
         if (d >= 0) return fail(E_TRAILING, p);
+        tape.planCurrent = cur;
         return true;
       }
       if (d < 0) return fail(E_EOF, p);
@@ -386,7 +446,7 @@ export function utf8SequenceLength(base: usize, p: i32, size: i32): i32 {
   const len = p - start - 2;
   const hash = wordsOnly ? (h ^ <u64>len) * KEY_HASH_K : 0;
   if (isKey && wordsOnly) {
-    tape.setKeyHash(t, <u32>(hash >> 32));
+    tape.setKeyHash(t, hash);
     flags |= F_HASHED;
   }
   tape.setToken(t, T_STR | (flags << 8), start, p);

@@ -29,6 +29,9 @@ export const F_NEG: i32 = 16;
 /** Key: read in words only, so Tape.keyHash holds the upper half of its
  *  keyChunkHash (key tables look it up by that). */
 export const F_HASHED: i32 = 32;
+/** Key: confirmed against the tape's key plan (json/key_plan.ts), whose
+ *  entry for it Tape.plannedEntry gives; key tables keep their answer there. */
+export const F_PLANNED: i32 = 64;
 
 const STRIDE: i32 = 4;
 
@@ -70,7 +73,10 @@ export class Tape {
   hasUnsafeNumber: bool = false;
   /** Deepest container nesting (the root container is depth 1). */
   maxDepth: i32 = 0;
-  /** Longest string token, in bytes as sent (quotes excluded). */
+  /** Longest string token, in bytes as sent (quotes excluded), leaving out
+   *  keys taken from the key plan: those are shorter than PLAN_KEY_BYTES
+   *  (json/key_plan.ts), below the key limit this is compared with
+   *  (WalkMode.maxKeyBytes; normalize.ts checks that it is). */
   maxStringLen: i32 = 0;
   /** Whitespace lies between some tokens (Fluent Bit's compact JSON has none). */
   hasBlanks: bool = false;
@@ -101,7 +107,15 @@ export class Tape {
   private cp: usize = 0;
   /** Tokens the cells have room for (cells.cap / STRIDE). */
   private capTokens: i32 = 0;
-  /** Per token, for keys with F_HASHED: the upper half of keyChunkHash.
+  /** Two plans of the keys of the last documents, for the parser to
+   *  confirm the next one's against (json/key_plan.ts); 0: this tape keeps
+   *  none. */
+  plan: usize = 0;
+  /** The plan the last document ended on, which the next one starts on. */
+  planCurrent: usize = 0;
+  /** Per token, two u32s, for keys with F_HASHED: the upper half of
+   *  keyChunkHash, then its lower half, or with F_PLANNED the address of
+   *  the key's plan entry.
    *  Kept beside the cells (and grown with them), not in them, so that
    *  no other token pays for it. */
   private hashes: IntBuf = new IntBuf();
@@ -129,7 +143,7 @@ export class Tape {
     }
     this.cells.reset();
     this.cp = this.cells.ptr;
-    this.capTokens = min(this.cells.cap / STRIDE, this.hashes.cap);
+    this.capTokens = min(this.cells.cap / STRIDE, this.hashes.cap >> 1);
     this.hp = this.hashes.ptr;
   }
 
@@ -175,8 +189,8 @@ export class Tape {
     this.cp = cells.ptr;
     this.capTokens = cells.cap / STRIDE;
     const hashes = this.hashes;
-    hashes.len = i;
-    hashes.ensure(this.capTokens - i);
+    hashes.len = i << 1;
+    hashes.ensure((this.capTokens - i) << 1);
     this.hp = hashes.ptr;
   }
 
@@ -204,8 +218,26 @@ export class Tape {
   }
 
   /** See `hashes`: only for a key token with F_HASHED. */
-  @inline keyHash(i: i32): u32 { return load<u32>(this.hp + (<usize>i << 2)); }
-  @inline setKeyHash(i: i32, h: u32): void { store<u32>(this.hp + (<usize>i << 2), h); }
+  @inline keyHash(i: i32): u32 { return load<u32>(this.hp + (<usize>i << 3)); }
+  /** A key read in words: its hash, the upper half first (keyHash). */
+  @inline setKeyHash(i: i32, h: u64): void {
+    const at = this.hp + (<usize>i << 3);
+    store<u32>(at, <u32>(h >> 32));
+    store<u32>(at, <u32>h, 4);
+  }
+  /** The whole hash setKeyHash kept (not for a key with F_PLANNED). */
+  @inline fullKeyHash(i: i32): u64 {
+    const at = this.hp + (<usize>i << 3);
+    return (<u64>load<u32>(at) << 32) | <u64>load<u32>(at, 4);
+  }
+  /** A key confirmed against the plan: its hash and its plan entry. */
+  @inline setPlannedKey(i: i32, h: u32, entry: usize): void {
+    const at = this.hp + (<usize>i << 3);
+    store<u32>(at, h);
+    store<u32>(at, <u32>entry, 4);
+  }
+  /** See `hashes`: only for a key token with F_PLANNED. */
+  @inline plannedEntry(i: i32): usize { return <usize>load<u32>(this.hp + (<usize>i << 3), 4); }
 
   /** Gives back what a huge document made the tape grow to. */
   trim(): void {

@@ -2,7 +2,7 @@
 // are matched in one pass without making strings of them.
 
 import { ByteBuf } from "../io/buffers";
-import { Tape, T_OBJ, F_ESCAPED, F_HASHED, keyChunkHash } from "../json/tape";
+import { Tape, T_OBJ, F_ESCAPED, F_HASHED, F_PLANNED, keyChunkHash } from "../json/tape";
 import { decodeStringToken } from "../json/escape";
 
 export const FNV_OFFSET: u32 = 2166136261;
@@ -51,8 +51,13 @@ export const FNV_PRIME: u32 = 16777619;
   return true;
 }
 
+/** Ids of key tables, for the answers kept in key plans (lookupToken). */
+let tableIds: i32 = 0;
+
 export class KeyTable {
   names: string[];
+  /** Names this table in a key plan's entries (json/key_plan.ts): never 0. */
+  private id: i32 = ++tableIds;
   /** The names in UTF-8, one after another (each with 8 bytes to spare:
    *  keyChunkHash reads past a name's end), in one buffer: the collector
    *  visits every live object on each cycle, and tables live as long as
@@ -139,6 +144,17 @@ export class KeyTable {
     const start = load<i32>(cell, 4);
     const ptr = tape.base + <usize>(start + 1);
     const len = load<i32>(cell, 8) - start - 2;
+    if (flags & F_PLANNED) {
+      // A key the parser confirmed against the tape's plan: its bytes are
+      // those of the kept key, so this table's answer for it, kept in the
+      // plan's entry, is the answer (json/key_plan.ts).
+      const entry = tape.plannedEntry(tok);
+      if (load<i32>(entry, 20) == this.id) return load<i32>(entry, 24);
+      const found = this.lookupHashed(tape.keyHash(tok), ptr, len);
+      store<i32>(entry, this.id, 20);
+      store<i32>(entry, found, 24);
+      return found;
+    }
     if (flags & F_HASHED) return this.lookupHashed(tape.keyHash(tok), ptr, len);
     return (flags & F_ESCAPED) == 0 ? this.lookup(ptr, len) : this.lookupDecoded(tape, tok);
   }

@@ -1,0 +1,133 @@
+// The keys of the last document parsed into a tape, in document order. A
+// stream sends events of a few shapes, so the next record mostly has the
+// same keys in the same order: the parser then confirms each key by
+// comparing its bytes with the kept ones (a few word compares) and takes
+// what it learnt the first time (the token's flags, its hash, whether the
+// payload walk may copy it as it is), instead of scanning, hashing and
+// classifying it again. Key tables keep their answer for a kept key here
+// too (KeyTable.lookupToken), so a key of a known shape is looked up once.
+//
+// Nothing is trusted without its bytes: a key is taken from the plan only
+// when all of it, quotes and colon included, is equal to the kept one, and
+// what is kept depends on those bytes alone. A key that differs is parsed
+// as usual and replaces the kept one, so the plan follows the stream.
+
+import { Tape, T_STR, F_ESCAPED, F_REPAIR, F_HASHED, F_PLANNED, KEY_HASH_SEED, KEY_HASH_K } from "./tape";
+
+/** Keys kept per tape: a Sysdig event has 40 to 120. */
+export const PLAN_KEYS: i32 = 256;
+/** Bytes kept per key: the quotes, the content and the colon (longer
+ *  keys are parsed as usual). */
+export const PLAN_KEY_BYTES: i32 = 64;
+
+/** Per key, 32 bytes:
+ *    0 i32  length kept (the opening quote to the colon, in the key's
+ *           PLAN_KEY_BYTES-byte slot); 0: none
+ *    4 i32  the key token's cell word (kind | flags << 8)
+ *    8 u64  keyChunkHash of the content
+ *   16 i32  1 when the key is plain (see parser.ts, scanString)
+ *   20 i32  the id of the key table that last looked it up (0: none)
+ *   24 i32  that table's answer */
+const ENTRY_SHIFT: usize = 5;
+const ENTRIES_BYTES: usize = <usize>PLAN_KEYS << ENTRY_SHIFT;
+
+/** Bytes of one plan. */
+export const PLAN_BYTES: usize = ENTRIES_BYTES + <usize>(PLAN_KEYS * PLAN_KEY_BYTES);
+
+/** Two new, empty plans, one after the other (unmanaged: they live as
+ *  long as their tape). Two, so that a stream that alternates between two
+ *  shapes keeps both: the parser follows one, tries the other where a key
+ *  differs, and keeps a new key in the one whose key it does not replace
+ *  (parser.ts). */
+export function newKeyPlans(): usize {
+  const plans = heap.alloc(PLAN_BYTES << 1);
+  memory.fill(plans, 0, PLAN_BYTES << 1);
+  return plans;
+}
+
+/** The entry of `plan` whose key k is the key at `at` (with `room` bytes
+ *  of the document from there), or 0. */
+@inline export function planFind(plan: usize, k: i32, at: usize, room: i32): usize {
+  const entry = planEntry(plan, k);
+  const n = load<i32>(entry);
+  return n > 0 && n + 8 <= room && planMatches(at, planKeyBytes(plan, k), n) ? entry : 0;
+}
+
+@inline export function planEntry(plan: usize, k: i32): usize {
+  return plan + (<usize>k << ENTRY_SHIFT);
+}
+
+@inline export function planKeyBytes(plan: usize, k: i32): usize {
+  return plan + ENTRIES_BYTES + <usize>(k * PLAN_KEY_BYTES);
+}
+
+/** Whether the `n` bytes at `at` equal the `n` kept bytes at `kept`;
+ *  reads up to 7 bytes past both, which the caller has. */
+@inline export function planMatches(at: usize, kept: usize, n: i32): bool {
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    if (load<u64>(at + <usize>i) != load<u64>(kept + <usize>i)) return false;
+  }
+  const rest = n - i;
+  if (rest == 0) return true;
+  const mask = ((<u64>1) << (<u64>rest << 3)) - 1;
+  return ((load<u64>(at + <usize>i) ^ load<u64>(kept + <usize>i)) & mask) == 0;
+}
+
+const ONES: u64 = 0x0101010101010101;
+const HIGHS: u64 = 0x8080808080808080;
+
+/** Keeps the key token `tok` of `tape`, just parsed (its bytes from `start`
+ *  to `end`, past the closing quote), as key `k` of the plan; or leaves
+ *  key `k` empty when the key cannot be confirmed in words the way the
+ *  parser reads it: not followed at once by its colon, escaped or not
+ *  ASCII, longer than a kept key, or too near the end of the document (the
+ *  parser then reads it byte by byte, and does not hash it). With
+ *  `notes`, the parser has classified and hashed the key already. */
+export function planKeep(plan: usize, k: i32, tape: Tape, tok: i32, start: i32, end: i32, notes: bool): void {
+  const entry = planEntry(plan, k);
+  store<i32>(entry, 0);
+  store<i32>(entry, 0, 20);
+  const base = tape.base;
+  const n = end - start + 1; // with the colon
+  if (n > PLAN_KEY_BYTES || start + n + 8 > tape.size) return;
+  if (<i32>load<u8>(base + <usize>end) != 0x3a) return;
+  const flags = tape.flags(tok);
+  let hash: u64 = 0;
+  let plain = false;
+  if (notes) {
+    // Read in words only (no escape, nothing but ASCII: F_HASHED), and
+    // plain unless the parser listed it in specials.
+    if ((flags & F_HASHED) == 0) return;
+    hash = tape.fullKeyHash(tok);
+    const specials = tape.specials;
+    plain = specials.len == 0 || load<i32>(specials.ptr + (<usize>(specials.len - 4) << 2)) != tok;
+  } else {
+    if ((flags & (F_ESCAPED | F_REPAIR)) != 0) return;
+    // What scanString with notes finds, in the same steps: keyChunkHash,
+    // and whether a byte is not ASCII (not kept) or ".", "[" or "]" (not
+    // plain). Reads up to 7 bytes past the key, inside the document.
+    const content = base + <usize>(start + 1);
+    const len = end - start - 2;
+    let h = KEY_HASH_SEED;
+    let seen: u64 = 0;
+    let path: u64 = 0;
+    for (let i = 0; i < len; i += 8) {
+      let w = load<u64>(content + <usize>i);
+      if (len - i < 8) w &= ((<u64>1) << (<u64>(len - i) << 3)) - 1;
+      seen |= w;
+      path |= ((w ^ (ONES * 0x2e)) - ONES | (w ^ (ONES * 0x5b)) - ONES | (w ^ (ONES * 0x5d)) - ONES) & HIGHS;
+      h = (h ^ w) * KEY_HASH_K;
+    }
+    if ((seen & HIGHS) != 0) return;
+    hash = (h ^ <u64>len) * KEY_HASH_K;
+    // A zero byte past the content flags nothing: it is not one of the three.
+    plain = path == 0 && len > 0 && <i32>load<u8>(content) != 0x20;
+  }
+  // The kept bytes need no padding: planMatches masks the last word.
+  memory.copy(planKeyBytes(plan, k), base + <usize>start, <usize>n);
+  store<i32>(entry, T_STR | ((F_HASHED | F_PLANNED) << 8), 4);
+  store<u64>(entry, hash, 8);
+  store<i32>(entry, plain ? 1 : 0, 16);
+  store<i32>(entry, n);
+}
