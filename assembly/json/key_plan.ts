@@ -20,16 +20,47 @@ export const PLAN_KEYS: i32 = 256;
  *  keys are parsed as usual). */
 export const PLAN_KEY_BYTES: i32 = 64;
 
-/** Per key, 32 bytes:
+/** Per key, 128 bytes:
  *    0 i32  length kept (the opening quote to the colon, in the key's
  *           PLAN_KEY_BYTES-byte slot); 0: none
  *    4 i32  the key token's cell word (kind | flags << 8)
  *    8 u64  keyChunkHash of the content
  *   16 i32  1 when the key is plain (see parser.ts, scanString)
  *   20 i32  the id of the key table that last looked it up (0: none)
- *   24 i32  that table's answer */
-const ENTRY_SHIFT: usize = 5;
+ *   24 i32  that table's answer
+ *   28 i32  length of the key as the payload walk rewrites it, quotes
+ *           included (0: not made yet; see walker.ts, writeKeyRuns)
+ *   32 u64  keyChunkHash of the rewritten content
+ *   64      the rewritten key's bytes (at most REWRITE_BYTES) */
+const ENTRY_SHIFT: usize = 7;
+const REWRITE_BYTES: i32 = 64;
 const ENTRIES_BYTES: usize = <usize>PLAN_KEYS << ENTRY_SHIFT;
+
+/** The id of the key table (KeyTable) whose answer is kept for entry's
+ *  key (0: none), and that answer. */
+@inline export function keptAnswerTable(entry: usize): i32 { return load<i32>(entry, 20); }
+@inline export function keptAnswer(entry: usize): i32 { return load<i32>(entry, 24); }
+
+/** Keeps key table `table`'s answer for entry's key (one table at a time:
+ *  a key is looked up in the table of its object). */
+@inline export function keepAnswer(entry: usize, table: i32, answer: i32): void {
+  store<i32>(entry, table, 20);
+  store<i32>(entry, answer, 24);
+}
+
+/** Length of entry's key as the payload walk rewrites it (0: not kept). */
+@inline export function keptRewriteLen(entry: usize): i32 { return load<i32>(entry, 28); }
+@inline export function keptRewriteAt(entry: usize): usize { return entry + 64; }
+@inline export function keptRewriteHash(entry: usize): u64 { return load<u64>(entry, 32); }
+
+/** Keeps the `n` bytes at `src` as entry's key rewritten, and the hash of
+ *  their content (when they fit). */
+export function keepRewrite(entry: usize, src: usize, n: i32, hash: u64): void {
+  if (n > REWRITE_BYTES) return;
+  memory.copy(entry + 64, src, <usize>n);
+  store<u64>(entry, hash, 32);
+  store<i32>(entry, n, 28);
+}
 
 /** Bytes of one plan. */
 export const PLAN_BYTES: usize = ENTRIES_BYTES + <usize>(PLAN_KEYS * PLAN_KEY_BYTES);
@@ -86,8 +117,10 @@ const HIGHS: u64 = 0x8080808080808080;
  *  `notes`, the parser has classified and hashed the key already. */
 export function planKeep(plan: usize, k: i32, tape: Tape, tok: i32, start: i32, end: i32, notes: bool): void {
   const entry = planEntry(plan, k);
+  // What was kept for the key this one replaces goes with it.
   store<i32>(entry, 0);
   store<i32>(entry, 0, 20);
+  store<i32>(entry, 0, 28);
   const base = tape.base;
   const n = end - start + 1; // with the colon
   if (n > PLAN_KEY_BYTES || start + n + 8 > tape.size) return;

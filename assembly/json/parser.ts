@@ -96,6 +96,12 @@ export function parse(tape: Tape, base: usize, size: i32, keyNotes: bool = true)
   const planToggle = plan ^ (plan + PLAN_BYTES);
   let cur = tape.planCurrent != 0 ? tape.planCurrent : plan;
   let keyIndex = 0;
+  // The tape's token count, cells and room, kept here (Tape.cellsAt): the
+  // interpreter pays for every load and store, and this runs for every
+  // token. Before each token: if (count >= room) grow, then t = count++.
+  let count = 0;
+  let cells = tape.cellsAt();
+  let room = tape.tokenRoom();
   // Each turn reads a key when one is due, a value, and then what closes
   // or separates, with no state to dispatch on between tokens (the
   // interpreter pays per instruction, and this runs for every token).
@@ -127,11 +133,12 @@ export function parse(tape: Tape, base: usize, size: i32, keyNotes: bool = true)
           if (planned != 0) cur ^= planToggle;
         }
       }
+      if (count >= room) { tape.grow(count); cells = tape.cellsAt(); room = tape.tokenRoom(); }
+      const t = count++;
       if (planned != 0) {
         const keptLen = load<i32>(planned);
-        const t = tape.claim();
         const hash = load<u64>(planned, 8);
-        tape.setToken(t, load<i32>(planned, 4), p, p + keptLen - 1);
+        putCell(cells, t, load<i32>(planned, 4), p, p + keptLen - 1);
         tape.setPlannedKey(t, <u32>(hash >> 32), planned);
         // Not counted in maxStringLen: a kept key is shorter than any
         // limit that is compared with it (Tape.maxStringLen).
@@ -148,13 +155,13 @@ export function parse(tape: Tape, base: usize, size: i32, keyNotes: bool = true)
         const keyStart = p;
         // Without notes a key is read as a value is: hashing it for the key
         // tables costs the parser about what it saves them.
-        p = keyNotes ? scanString(tape, base, size, p, true, true, obj) : scanString(tape, base, size, p, false, false, 0);
+        p = keyNotes ? scanString(tape, base, size, p, true, true, obj, t, cells) : scanString(tape, base, size, p, false, false, 0, t, cells);
         if (p < 0) return false;
         if (planning) {
           // Kept where no key is lost (the followed plan, when it has none
           // here), else in the other plan, which is followed from here.
           if (load<i32>(planEntry(cur, keyIndex)) != 0) cur ^= planToggle;
-          planKeep(cur, keyIndex, tape, tape.count - 1, keyStart, p, keyNotes);
+          planKeep(cur, keyIndex, tape, t, keyStart, p, keyNotes);
         }
         // Compact JSON has the colon right after the key.
         if (p < size && byteIn(base, p) == 0x3a) {
@@ -174,16 +181,19 @@ export function parse(tape: Tape, base: usize, size: i32, keyNotes: bool = true)
       c = p < size ? byteIn(base, p) : -1;
     }
     if (c < 0) return fail(E_EOF, p);
+    if (count >= room) { tape.grow(count); cells = tape.cellsAt(); room = tape.tokenRoom(); }
+    const t = count++;
     if (c == 0x22) {
-      p = scanString(tape, base, size, p, false, false, 0);
+      p = scanString(tape, base, size, p, false, false, 0, t, cells);
       if (p < 0) return false;
     } else if (c == 0x7b /* { */ || c == 0x5b /* [ */) {
       // An object first in an array: the array may be a {key, value}
       // list, which the payload walk writes as an object.
-      if (keyNotes && c == 0x7b && !inObject && depth > 0 && stack.top() == tape.count - 1) {
-        tape.addSpecial(tape.count - 1, -1, 0);
+      if (keyNotes && c == 0x7b && !inObject && depth > 0 && stack.top() == t - 1) {
+        tape.addSpecial(t - 1, -1, 0);
       }
-      const t = tape.add(c == 0x7b ? T_OBJ : T_ARR, p);
+      // Its end and next are set when it closes (closeContainer).
+      putCell(cells, t, c == 0x7b ? T_OBJ : T_ARR, p, p);
       stack.push(t);
       depth++;
       inObject = c == 0x7b;
@@ -195,22 +205,22 @@ export function parse(tape: Tape, base: usize, size: i32, keyNotes: bool = true)
         wantKey = inObject;
         continue;
       }
-      closeContainer(tape, p);
+      closeContainer(cells, p, count);
       depth--;
-      inObject = depth > 0 && tape.kind(stack.top()) == T_OBJ;
+      inObject = innermostIsObject(cells, depth);
       if (inObject) obj = stack.top();
       p++;
     } else if (c == 0x2d || (c >= 0x30 && c <= 0x39)) {
-      p = scanNumber(tape, p);
+      p = scanNumber(tape, p, t, cells);
       if (p < 0) return false;
     } else if (c == 0x74) {
-      p = scanLiteral(tape, p, T_TRUE);
+      p = scanLiteral(tape, p, T_TRUE, t, cells);
       if (p < 0) return false;
     } else if (c == 0x66) {
-      p = scanLiteral(tape, p, T_FALSE);
+      p = scanLiteral(tape, p, T_FALSE, t, cells);
       if (p < 0) return false;
     } else if (c == 0x6e) {
-      p = scanLiteral(tape, p, T_NULL);
+      p = scanLiteral(tape, p, T_NULL, t, cells);
       if (p < 0) return false;
     } else {
       return fail(E_UNEXPECTED, p);
@@ -232,6 +242,7 @@ export function parse(tape: Tape, base: usize, size: i32, keyNotes: bool = true)
       }
       if (depth == 0) {
         if (d >= 0) return fail(E_TRAILING, p);
+        tape.count = count;
         tape.planCurrent = cur;
         return true;
       }
@@ -242,9 +253,9 @@ export function parse(tape: Tape, base: usize, size: i32, keyNotes: bool = true)
         break;
       }
       if (d != (inObject ? 0x7d : 0x5d)) return fail(E_UNEXPECTED, p);
-      closeContainer(tape, p);
+      closeContainer(cells, p, count);
       depth--;
-      inObject = depth > 0 && tape.kind(stack.top()) == T_OBJ;
+      inObject = innermostIsObject(cells, depth);
       if (inObject) obj = stack.top();
       p++;
     }
@@ -253,15 +264,31 @@ export function parse(tape: Tape, base: usize, size: i32, keyNotes: bool = true)
   return false;
 }
 
-function closeContainer(tape: Tape, p: i32): void {
-  const t = stack.pop();
-  tape.setEnd(t, p + 1);
-  tape.setNext(t, tape.count);
+/** Writes token t's cell (as Tape.setToken does) at `cells`, the parser's
+ *  copy of Tape.cellsAt(). */
+@inline function putCell(cells: usize, t: i32, kindAndFlags: i32, start: i32, end: i32): void {
+  const at = cells + (<usize>t << 4);
+  store<i32>(at, kindAndFlags);
+  store<i32>(at, start, 4);
+  store<i32>(at, end, 8);
+  store<i32>(at, t + 1, 12);
+}
+
+/** Closes the innermost container at p; `count` tokens are made. */
+@inline function closeContainer(cells: usize, p: i32, count: i32): void {
+  const at = cells + (<usize>stack.pop() << 4);
+  store<i32>(at, p + 1, 8);
+  store<i32>(at, count, 12);
+}
+
+/** Whether the innermost open container is an object. */
+@inline function innermostIsObject(cells: usize, depth: i32): bool {
+  return depth > 0 && (load<i32>(cells + (<usize>stack.top() << 4)) & 0xff) == T_OBJ;
 }
 
 /** Scans the literal `true`, `false` or `null` (`kind`) at p: one 4-byte
  *  compare (and a byte for "false") instead of a loop over a string. */
-function scanLiteral(tape: Tape, p: i32, kind: i32): i32 {
+function scanLiteral(tape: Tape, p: i32, kind: i32, t: i32, cells: usize): i32 {
   const base = tape.base;
   const size = tape.size;
   const n = kind == T_FALSE ? 5 : 4;
@@ -278,7 +305,7 @@ function scanLiteral(tape: Tape, p: i32, kind: i32): i32 {
       if (byteIn(base, p + k) != <i32>word.charCodeAt(k)) { fail(E_UNEXPECTED, p + k); return -1; }
     }
   }
-  tape.setToken(tape.claim(), kind, p, p + n);
+  putCell(cells, t, kind, p, p + n);
   return p + n;
 }
 
@@ -360,10 +387,9 @@ export function utf8SequenceLength(base: usize, p: i32, size: i32): i32 {
  *  repeat sets Tape.maybeDuplicate); any other key is listed in
  *  Tape.specials. Either way the key is then known without reading it
  *  again. */
-@inline function scanString(tape: Tape, base: usize, size: i32, start: i32, isKey: bool, notes: bool, obj: i32): i32 {
-  // The token's cell is written once, at the end (Tape.setToken). `base`
-  // and `size` are the tape's, from the parser's locals.
-  const t = tape.claim();
+@inline function scanString(tape: Tape, base: usize, size: i32, start: i32, isKey: bool, notes: bool, obj: i32, t: i32, cells: usize): i32 {
+  // Token t's cell is written once, at the end. `base`, `size` and
+  // `cells` are the tape's, from the parser's locals.
   const wordLimit = size - 8;
   let flags = 0;
   let p = start + 1;
@@ -449,7 +475,7 @@ export function utf8SequenceLength(base: usize, p: i32, size: i32): i32 {
     tape.setKeyHash(t, hash);
     flags |= F_HASHED;
   }
-  tape.setToken(t, T_STR | (flags << 8), start, p);
+  putCell(cells, t, T_STR | (flags << 8), start, p);
   if (len > tape.maxStringLen) tape.maxStringLen = len;
   if (notes) {
     if (plain && (len == 0 || byteIn(base, start + 1) == 0x20)) plain = false;
@@ -493,7 +519,7 @@ function compareDigits(tape: Tape, p: i32, limit: string): i32 {
   return 0;
 }
 
-function scanNumber(tape: Tape, start: i32): i32 {
+function scanNumber(tape: Tape, start: i32, t: i32, cells: usize): i32 {
   const base = tape.base;
   const size = tape.size;
   let p = start;
@@ -561,7 +587,7 @@ function scanNumber(tape: Tape, start: i32): i32 {
       if (magnitude > 307 || magnitude < -307) flags |= F_UNSAFE;
     }
   }
-  tape.setToken(tape.claim(), T_NUM | (flags << 8), start, p);
+  putCell(cells, t, T_NUM | (flags << 8), start, p);
   if (flags & F_UNSAFE) tape.hasUnsafeNumber = true;
   return p;
 }

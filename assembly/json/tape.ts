@@ -180,9 +180,15 @@ export class Tape {
     store<i32>(p, i + 1, 12);
   }
 
+  /** Where the cells are, and how many tokens they have room for: the
+   *  parser keeps both (and the token count) in locals, writes cells there
+   *  itself, and calls grow when the room runs out. */
+  @inline cellsAt(): usize { return this.cp; }
+  @inline tokenRoom(): i32 { return this.capTokens; }
+
   /** Makes room for token i and more. cells.len is kept only here: the
    *  token count says how much is used, so an append stores one field less. */
-  private grow(i: i32): void {
+  grow(i: i32): void {
     const cells = this.cells;
     cells.len = i * STRIDE;
     cells.ensure(STRIDE);

@@ -19,7 +19,8 @@
 // reported as LOSS_* bits so the document can say so.
 
 import { ByteBuf, IntBuf } from "../io/buffers";
-import { Tape, T_OBJ, T_ARR, T_STR, T_NUM, T_NULL, F_UNSAFE, F_ESCAPED, F_REPAIR, keyChunkHash, KV_ASKED } from "./tape";
+import { Tape, T_OBJ, T_ARR, T_STR, T_NUM, T_NULL, F_UNSAFE, F_ESCAPED, F_REPAIR, F_PLANNED, keyChunkHash, KV_ASKED } from "./tape";
+import { keptRewriteLen, keptRewriteAt, keptRewriteHash, keepRewrite as keepPlannedRewrite } from "./key_plan";
 import { writeStringToken, writeEscaped, decodeStringToken } from "./escape";
 import { isSecretKey } from "../text/secret_keys";
 import { sameBytes } from "../text/keytable";
@@ -486,6 +487,16 @@ export class Walker {
       const keyStart = tape.start(tok);
       const keyEnd = tape.end(tok);
       out.bytes(tape.ptr(copyFrom), keyStart - copyFrom);
+      // A key the parser took from its plan: rewritten once for the plan's
+      // entry (json/key_plan.ts), copied from there for every record.
+      const planned = (tape.flags(tok) & F_PLANNED) != 0 ? tape.plannedEntry(tok) : 0;
+      if (planned != 0 && keptRewriteLen(planned) != 0) {
+        out.bytes(keptRewriteAt(planned), keptRewriteLen(planned));
+        if (tape.keySeen(keptRewriteHash(planned), obj)) return false;
+        copyFrom = keyEnd;
+        continue;
+      }
+      const rewriteAt = out.len;
       const rawHash = load<u64>(note, 8);
       const raw = tape.ptr(keyStart + 1);
       const rawLen = keyEnd - keyStart - 2;
@@ -509,6 +520,7 @@ export class Walker {
         written = keyChunkHash(out.ptr + <usize>(at + 1), out.len - at - 2);
         if (cacheable) keepRewrite(set, rawHash, raw, rawLen, out.ptr + <usize>at, out.len - at, written);
       }
+      if (planned != 0) keepPlannedRewrite(planned, out.ptr + <usize>rewriteAt, out.len - rewriteAt, written);
       if (tape.keySeen(written, obj)) return false;
       copyFrom = keyEnd;
     }

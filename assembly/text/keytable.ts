@@ -4,6 +4,7 @@
 import { ByteBuf } from "../io/buffers";
 import { Tape, T_OBJ, F_ESCAPED, F_HASHED, F_PLANNED, keyChunkHash } from "../json/tape";
 import { decodeStringToken } from "../json/escape";
+import { keptAnswerTable, keptAnswer, keepAnswer } from "../json/key_plan";
 
 export const FNV_OFFSET: u32 = 2166136261;
 export const FNV_PRIME: u32 = 16777619;
@@ -149,10 +150,9 @@ export class KeyTable {
       // those of the kept key, so this table's answer for it, kept in the
       // plan's entry, is the answer (json/key_plan.ts).
       const entry = tape.plannedEntry(tok);
-      if (load<i32>(entry, 20) == this.id) return load<i32>(entry, 24);
+      if (keptAnswerTable(entry) == this.id) return keptAnswer(entry);
       const found = this.lookupHashed(tape.keyHash(tok), ptr, len);
-      store<i32>(entry, this.id, 20);
-      store<i32>(entry, found, 24);
+      keepAnswer(entry, this.id, found);
       return found;
     }
     if (flags & F_HASHED) return this.lookupHashed(tape.keyHash(tok), ptr, len);
