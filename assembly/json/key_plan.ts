@@ -20,9 +20,8 @@ export const PLAN_KEYS: i32 = 256;
  *  keys are parsed as usual). */
 export const PLAN_KEY_BYTES: i32 = 64;
 
-/** Per key, 128 bytes:
- *    0 i32  length kept (the opening quote to the colon, in the key's
- *           PLAN_KEY_BYTES-byte slot); 0: none
+/** Per key, 192 bytes, all of a key's in one place:
+ *    0 i32  length kept (the opening quote to the colon); 0: none
  *    4 i32  the key token's cell word (kind | flags << 8)
  *    8 u64  keyChunkHash of the content
  *   16 i32  1 when the key is plain (see parser.ts, scanString)
@@ -31,10 +30,13 @@ export const PLAN_KEY_BYTES: i32 = 64;
  *   28 i32  length of the key as the payload walk rewrites it, quotes
  *           included (0: not made yet; see walker.ts, writeKeyRuns)
  *   32 u64  keyChunkHash of the rewritten content
- *   64      the rewritten key's bytes (at most REWRITE_BYTES) */
-const ENTRY_SHIFT: usize = 7;
+ *   40 u64  the mask of the kept bytes in their last word (planMatches)
+ *   64      the kept bytes (PLAN_KEY_BYTES)
+ *  128      the rewritten key's bytes (at most REWRITE_BYTES) */
+const ENTRY_BYTES: i32 = 192;
+const KEPT_AT: usize = 64;
+const REWRITE_AT: usize = 128;
 const REWRITE_BYTES: i32 = 64;
-const ENTRIES_BYTES: usize = <usize>PLAN_KEYS << ENTRY_SHIFT;
 
 /** The id of the key table (KeyTable) whose answer is kept for entry's
  *  key (0: none), and that answer. */
@@ -48,22 +50,25 @@ const ENTRIES_BYTES: usize = <usize>PLAN_KEYS << ENTRY_SHIFT;
   store<i32>(entry, answer, 24);
 }
 
+/** The upper half of keyChunkHash of entry's key (KeyTable.lookupHashed). */
+@inline export function keptKeyHash(entry: usize): u32 { return <u32>(load<u64>(entry, 8) >> 32); }
+
 /** Length of entry's key as the payload walk rewrites it (0: not kept). */
 @inline export function keptRewriteLen(entry: usize): i32 { return load<i32>(entry, 28); }
-@inline export function keptRewriteAt(entry: usize): usize { return entry + 64; }
+@inline export function keptRewriteAt(entry: usize): usize { return entry + REWRITE_AT; }
 @inline export function keptRewriteHash(entry: usize): u64 { return load<u64>(entry, 32); }
 
 /** Keeps the `n` bytes at `src` as entry's key rewritten, and the hash of
  *  their content (when they fit). */
 export function keepRewrite(entry: usize, src: usize, n: i32, hash: u64): void {
   if (n > REWRITE_BYTES) return;
-  memory.copy(entry + 64, src, <usize>n);
+  memory.copy(entry + REWRITE_AT, src, <usize>n);
   store<u64>(entry, hash, 32);
   store<i32>(entry, n, 28);
 }
 
 /** Bytes of one plan. */
-export const PLAN_BYTES: usize = ENTRIES_BYTES + <usize>(PLAN_KEYS * PLAN_KEY_BYTES);
+export const PLAN_BYTES: usize = <usize>(PLAN_KEYS * ENTRY_BYTES);
 
 /** Two new, empty plans, one after the other (unmanaged: they live as
  *  long as their tape). Two, so that a stream that alternates between two
@@ -76,33 +81,29 @@ export function newKeyPlans(): usize {
   return plans;
 }
 
-/** The entry of `plan` whose key k is the key at `at` (with `room` bytes
- *  of the document from there), or 0. */
-@inline export function planFind(plan: usize, k: i32, at: usize, room: i32): usize {
+/** The entry of `plan` whose key k is the key at p of the document at
+ *  `base` (`last` = its size - 8: a kept key is confirmed only where the
+ *  parser would read it in words, 8 bytes past it included), or 0. */
+@inline export function planFind(plan: usize, k: i32, base: usize, p: i32, last: i32): usize {
   const entry = planEntry(plan, k);
   const n = load<i32>(entry);
-  return n > 0 && n + 8 <= room && planMatches(at, planKeyBytes(plan, k), n) ? entry : 0;
+  return n > 0 && p + n <= last && planMatches(base + <usize>p, entry, n) ? entry : 0;
 }
 
 @inline export function planEntry(plan: usize, k: i32): usize {
-  return plan + (<usize>k << ENTRY_SHIFT);
+  return plan + <usize>(k * ENTRY_BYTES);
 }
 
-@inline export function planKeyBytes(plan: usize, k: i32): usize {
-  return plan + ENTRIES_BYTES + <usize>(k * PLAN_KEY_BYTES);
-}
-
-/** Whether the `n` bytes at `at` equal the `n` kept bytes at `kept`;
- *  reads up to 7 bytes past both, which the caller has. */
-@inline export function planMatches(at: usize, kept: usize, n: i32): bool {
+/** Whether the `n` bytes at `at` equal entry's kept bytes; reads up to 7
+ *  bytes past both, which the caller has. */
+@inline export function planMatches(at: usize, entry: usize, n: i32): bool {
+  const kept = entry + KEPT_AT;
   let i = 0;
-  for (; i + 8 <= n; i += 8) {
+  for (; i + 8 < n; i += 8) {
     if (load<u64>(at + <usize>i) != load<u64>(kept + <usize>i)) return false;
   }
-  const rest = n - i;
-  if (rest == 0) return true;
-  const mask = ((<u64>1) << (<u64>rest << 3)) - 1;
-  return ((load<u64>(at + <usize>i) ^ load<u64>(kept + <usize>i)) & mask) == 0;
+  // The last 1 to 8 bytes, under the kept mask.
+  return ((load<u64>(at + <usize>i) ^ load<u64>(kept + <usize>i)) & load<u64>(entry, 40)) == 0;
 }
 
 const ONES: u64 = 0x0101010101010101;
@@ -158,7 +159,9 @@ export function planKeep(plan: usize, k: i32, tape: Tape, tok: i32, start: i32, 
     plain = path == 0 && len > 0 && <i32>load<u8>(content) != 0x20;
   }
   // The kept bytes need no padding: planMatches masks the last word.
-  memory.copy(planKeyBytes(plan, k), base + <usize>start, <usize>n);
+  memory.copy(entry + KEPT_AT, base + <usize>start, <usize>n);
+  const tail = n - ((n - 1) & ~7);
+  store<u64>(entry, tail == 8 ? u64.MAX_VALUE : ((<u64>1) << (<u64>tail << 3)) - 1, 40);
   store<i32>(entry, T_STR | ((F_HASHED | F_PLANNED) << 8), 4);
   store<u64>(entry, hash, 8);
   store<i32>(entry, plain ? 1 : 0, 16);

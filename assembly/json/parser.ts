@@ -127,9 +127,9 @@ export function parse(tape: Tape, base: usize, size: i32, keyNotes: bool = true)
       const planning = plan != 0 && keyIndex < PLAN_KEYS;
       let planned: usize = 0;
       if (planning) {
-        planned = planFind(cur, keyIndex, base + <usize>p, size - p);
+        planned = planFind(cur, keyIndex, base, p, size - 8);
         if (planned == 0) {
-          planned = planFind(cur ^ planToggle, keyIndex, base + <usize>p, size - p);
+          planned = planFind(cur ^ planToggle, keyIndex, base, p, size - 8);
           if (planned != 0) cur ^= planToggle;
         }
       }
@@ -139,7 +139,7 @@ export function parse(tape: Tape, base: usize, size: i32, keyNotes: bool = true)
         const keptLen = load<i32>(planned);
         const hash = load<u64>(planned, 8);
         putCell(cells, t, load<i32>(planned, 4), p, p + keptLen - 1);
-        tape.setPlannedKey(t, <u32>(hash >> 32), planned);
+        tape.setPlannedKey(t, planned);
         // Not counted in maxStringLen: a kept key is shorter than any
         // limit that is compared with it (Tape.maxStringLen).
         if (keyNotes) {

@@ -114,8 +114,8 @@ export class Tape {
   /** The plan the last document ended on, which the next one starts on. */
   planCurrent: usize = 0;
   /** Per token, two u32s, for keys with F_HASHED: the upper half of
-   *  keyChunkHash, then its lower half, or with F_PLANNED the address of
-   *  the key's plan entry.
+   *  keyChunkHash, then its lower half; for keys with F_PLANNED, only the
+   *  second: the address of the key's plan entry (which has the hash).
    *  Kept beside the cells (and grown with them), not in them, so that
    *  no other token pays for it. */
   private hashes: IntBuf = new IntBuf();
@@ -224,6 +224,7 @@ export class Tape {
   }
 
   /** See `hashes`: only for a key token with F_HASHED. */
+  /** The upper half of keyChunkHash of a key with F_HASHED and not F_PLANNED. */
   @inline keyHash(i: i32): u32 { return load<u32>(this.hp + (<usize>i << 3)); }
   /** A key read in words: its hash, the upper half first (keyHash). */
   @inline setKeyHash(i: i32, h: u64): void {
@@ -236,11 +237,10 @@ export class Tape {
     const at = this.hp + (<usize>i << 3);
     return (<u64>load<u32>(at) << 32) | <u64>load<u32>(at, 4);
   }
-  /** A key confirmed against the plan: its hash and its plan entry. */
-  @inline setPlannedKey(i: i32, h: u32, entry: usize): void {
-    const at = this.hp + (<usize>i << 3);
-    store<u32>(at, h);
-    store<u32>(at, <u32>entry, 4);
+  /** A key confirmed against the plan: its plan entry (which holds its
+   *  hash; keyHash is not kept for it). */
+  @inline setPlannedKey(i: i32, entry: usize): void {
+    store<u32>(this.hp + (<usize>i << 3), <u32>entry, 4);
   }
   /** See `hashes`: only for a key token with F_PLANNED. */
   @inline plannedEntry(i: i32): usize { return <usize>load<u32>(this.hp + (<usize>i << 3), 4); }

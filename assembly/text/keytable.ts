@@ -4,7 +4,7 @@
 import { ByteBuf } from "../io/buffers";
 import { Tape, T_OBJ, F_ESCAPED, F_HASHED, F_PLANNED, keyChunkHash } from "../json/tape";
 import { decodeStringToken } from "../json/escape";
-import { keptAnswerTable, keptAnswer, keepAnswer } from "../json/key_plan";
+import { keptAnswerTable, keptAnswer, keepAnswer, keptKeyHash } from "../json/key_plan";
 
 export const FNV_OFFSET: u32 = 2166136261;
 export const FNV_PRIME: u32 = 16777619;
@@ -151,7 +151,7 @@ export class KeyTable {
       // plan's entry, is the answer (json/key_plan.ts).
       const entry = tape.plannedEntry(tok);
       if (keptAnswerTable(entry) == this.id) return keptAnswer(entry);
-      const found = this.lookupHashed(tape.keyHash(tok), ptr, len);
+      const found = this.lookupHashed(keptKeyHash(entry), ptr, len);
       keepAnswer(entry, this.id, found);
       return found;
     }

@@ -58,7 +58,10 @@ export function readInstant(tape: Tape, tok: i32, into: Instant): bool {
   const base = tape.base;
   while (p < end - 1 && load<u8>(base + <usize>p) == 0x30) p++;
   const intStart = p;
-  while (p < end && isDigit(<i32>load<u8>(base + <usize>p))) p++;
+  // An integer token that is not negative is digits only: the parser
+  // checked them.
+  if (kind == T_NUM && (tape.flags(tok) & F_INT) != 0) p = end;
+  else while (p < end && isDigit(<i32>load<u8>(base + <usize>p))) p++;
   const intLen = p - intStart;
   if (intLen == 0) return false;
   let fracStart = p;
