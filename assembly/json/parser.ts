@@ -5,7 +5,7 @@
 import { IntBuf } from "../io/buffers";
 import {
   Tape, T_OBJ, T_ARR, T_STR, T_NUM, T_TRUE, T_FALSE, T_NULL,
-  F_ESCAPED, F_REPAIR, F_INT, F_UNSAFE, F_NEG, F_HASHED, KEY_HASH_SEED, KEY_HASH_K,
+  F_ESCAPED, F_REPAIR, F_INT, F_UNSAFE, F_NEG, F_HASHED, KEY_HASH_SEED, KEY_HASH_K, keySeenIn,
 } from "./tape";
 import { PLAN_KEYS, PLAN_BYTES, planEntry, planFind, planKeep } from "./key_plan";
 
@@ -102,6 +102,10 @@ export function parse(tape: Tape, base: usize, size: i32, keyNotes: bool = true)
   let count = 0;
   let cells = tape.cellsAt();
   let room = tape.tokenRoom();
+  // Likewise the key set's address and the longest string so far
+  // (Tape.maxStringLen), written back at the end.
+  const keyBits = tape.keyBitsAt();
+  let maxLen = 0;
   // Each turn reads a key when one is due, a value, and then what closes
   // or separates, with no state to dispatch on between tokens (the
   // interpreter pays per instruction, and this runs for every token).
@@ -145,7 +149,7 @@ export function parse(tape: Tape, base: usize, size: i32, keyNotes: bool = true)
         if (keyNotes) {
           // What scanString notes for a key read in words.
           if (load<i32>(planned, 16) != 0) {
-            if (tape.keySeen(hash, obj)) tape.maybeDuplicate = true;
+            if (keySeenIn(keyBits, hash, obj)) tape.maybeDuplicate = true;
           } else {
             tape.addSpecial(t, obj, hash);
           }
@@ -155,8 +159,9 @@ export function parse(tape: Tape, base: usize, size: i32, keyNotes: bool = true)
         const keyStart = p;
         // Without notes a key is read as a value is: hashing it for the key
         // tables costs the parser about what it saves them.
-        p = keyNotes ? scanString(tape, base, size, p, true, true, obj, t, cells) : scanString(tape, base, size, p, false, false, 0, t, cells);
+        p = keyNotes ? scanString(tape, base, size, p, true, true, obj, t, cells, keyBits) : scanString(tape, base, size, p, false, false, 0, t, cells, 0);
         if (p < 0) return false;
+        if (p - keyStart - 2 > maxLen) maxLen = p - keyStart - 2;
         if (planning) {
           // Kept where no key is lost (the followed plan, when it has none
           // here), else in the other plan, which is followed from here.
@@ -184,8 +189,10 @@ export function parse(tape: Tape, base: usize, size: i32, keyNotes: bool = true)
     if (count >= room) { tape.grow(count); cells = tape.cellsAt(); room = tape.tokenRoom(); }
     const t = count++;
     if (c == 0x22) {
-      p = scanString(tape, base, size, p, false, false, 0, t, cells);
+      const valueStart = p;
+      p = scanString(tape, base, size, p, false, false, 0, t, cells, 0);
       if (p < 0) return false;
+      if (p - valueStart - 2 > maxLen) maxLen = p - valueStart - 2;
     } else if (c == 0x7b /* { */ || c == 0x5b /* [ */) {
       // An object first in an array: the array may be a {key, value}
       // list, which the payload walk writes as an object.
@@ -243,6 +250,7 @@ export function parse(tape: Tape, base: usize, size: i32, keyNotes: bool = true)
       if (depth == 0) {
         if (d >= 0) return fail(E_TRAILING, p);
         tape.count = count;
+        tape.maxStringLen = maxLen;
         tape.planCurrent = cur;
         return true;
       }
@@ -387,7 +395,7 @@ export function utf8SequenceLength(base: usize, p: i32, size: i32): i32 {
  *  repeat sets Tape.maybeDuplicate); any other key is listed in
  *  Tape.specials. Either way the key is then known without reading it
  *  again. */
-@inline function scanString(tape: Tape, base: usize, size: i32, start: i32, isKey: bool, notes: bool, obj: i32, t: i32, cells: usize): i32 {
+@inline function scanString(tape: Tape, base: usize, size: i32, start: i32, isKey: bool, notes: bool, obj: i32, t: i32, cells: usize, keyBits: usize): i32 {
   // Token t's cell is written once, at the end. `base`, `size` and
   // `cells` are the tape's, from the parser's locals.
   const wordLimit = size - 8;
@@ -476,11 +484,11 @@ export function utf8SequenceLength(base: usize, p: i32, size: i32): i32 {
     flags |= F_HASHED;
   }
   putCell(cells, t, T_STR | (flags << 8), start, p);
-  if (len > tape.maxStringLen) tape.maxStringLen = len;
+  // (The caller counts len in Tape.maxStringLen.)
   if (notes) {
     if (plain && (len == 0 || byteIn(base, start + 1) == 0x20)) plain = false;
     if (plain) {
-      if (tape.keySeen(hash, obj)) tape.maybeDuplicate = true;
+      if (keySeenIn(keyBits, hash, obj)) tape.maybeDuplicate = true;
     } else {
       // With the hash of its content as sent, when there is one (0 else),
       // by which the walk finds the key's rewritten form made before.

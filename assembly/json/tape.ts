@@ -60,6 +60,16 @@ export function keyChunkHash(p: usize, n: i32): u64 {
   return (h ^ <u64>n) * KEY_HASH_K;
 }
 
+/** Tape.keySeen on the key set at `keyBits` (Tape.keyBitsAt). */
+@inline export function keySeenIn(keyBits: usize, hash: u64, obj: i32): bool {
+  const bit = ((hash ^ (<u64>obj * KEY_HASH_K)) * KEY_HASH_K) >> KEY_BITS_SHIFT;
+  const at = keyBits + <usize>((bit >> 6) << 3);
+  const word = load<u64>(at);
+  const mask = (<u64>1) << (bit & 63);
+  store<u64>(at, word | mask);
+  return (word & mask) != 0;
+}
+
 export class Tape {
   /** Address of the document's first byte. */
   base: usize = 0;
@@ -214,16 +224,11 @@ export class Tape {
   /** Sets the key set's bit for a key of object `obj` with content hash
    *  `hash`; true if it was set already (the same key, or, rarely, another
    *  key on the same bit). */
-  @inline keySeen(hash: u64, obj: i32): bool {
-    const bit = ((hash ^ (<u64>obj * KEY_HASH_K)) * KEY_HASH_K) >> KEY_BITS_SHIFT;
-    const at = this.keyBits + <usize>((bit >> 6) << 3);
-    const word = load<u64>(at);
-    const mask = (<u64>1) << (bit & 63);
-    store<u64>(at, word | mask);
-    return (word & mask) != 0;
-  }
+  @inline keySeen(hash: u64, obj: i32): bool { return keySeenIn(this.keyBits, hash, obj); }
 
-  /** See `hashes`: only for a key token with F_HASHED. */
+  /** The key set's address, for the parser to keep in a local (keySeenIn). */
+  @inline keyBitsAt(): usize { return this.keyBits; }
+
   /** The upper half of keyChunkHash of a key with F_HASHED and not F_PLANNED. */
   @inline keyHash(i: i32): u32 { return load<u32>(this.hp + (<usize>i << 3)); }
   /** A key read in words: its hash, the upper half first (keyHash). */
