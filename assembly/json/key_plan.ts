@@ -81,6 +81,33 @@ export function newKeyPlans(): usize {
   return plans;
 }
 
+/** Documents in a row that miss more keys than they find before the
+ *  plans rest, and for how many documents they rest. A stream whose keys
+ *  never come again in the same order (a key made per record, say) would
+ *  otherwise pay for every key a comparison and a keeping that never pay
+ *  back; resting, it pays that for STRIKES documents in STRIKES + REST. */
+const STRIKES: i32 = 4;
+const REST: i32 = 60;
+
+/** The plans to parse the next document of `tape` with: tape.plan, or 0
+ *  while they rest. */
+@inline export function planParse(tape: Tape): usize {
+  if (tape.planRest == 0) return tape.plan;
+  tape.planRest--;
+  return 0;
+}
+
+/** Counts a document parsed with the plans that found `found` keys in
+ *  them and missed `missed`. */
+@inline export function planOutcome(tape: Tape, found: i32, missed: i32): void {
+  if (missed <= found) {
+    tape.planStrikes = 0;
+  } else if (++tape.planStrikes >= STRIKES) {
+    tape.planStrikes = 0;
+    tape.planRest = REST;
+  }
+}
+
 /** The entry of `plan` whose key k is the key at p of the document at
  *  `base` (`last` = its size - 8: a kept key is confirmed only where the
  *  parser would read it in words, 8 bytes past it included), or 0. */

@@ -7,7 +7,7 @@ import {
   Tape, T_OBJ, T_ARR, T_STR, T_NUM, T_TRUE, T_FALSE, T_NULL,
   F_ESCAPED, F_REPAIR, F_INT, F_UNSAFE, F_NEG, F_HASHED, KEY_HASH_SEED, KEY_HASH_K, keySeenIn,
 } from "./tape";
-import { PLAN_KEYS, PLAN_BYTES, planEntry, planFind, planKeep } from "./key_plan";
+import { PLAN_KEYS, PLAN_BYTES, planEntry, planFind, planKeep, planParse, planOutcome } from "./key_plan";
 
 export const E_NONE: i32 = 0;
 export const E_EMPTY: i32 = 1;
@@ -92,10 +92,12 @@ export function parse(tape: Tape, base: usize, size: i32, keyNotes: bool = true)
   let wantKey = false;
   // The tape's key plans (0: none), the one followed (the other is at
   // `cur ^ planToggle`), and the number of keys read so far.
-  const plan = tape.plan;
+  const plan = planParse(tape);
   const planToggle = plan ^ (plan + PLAN_BYTES);
   let cur = tape.planCurrent != 0 ? tape.planCurrent : plan;
   let keyIndex = 0;
+  // Keys found in neither plan.
+  let missed = 0;
   // The tape's token count, cells and room, kept here (Tape.cellsAt): the
   // interpreter pays for every load and store, and this runs for every
   // token. Before each token: if (count >= room) grow, then t = count++.
@@ -167,6 +169,7 @@ export function parse(tape: Tape, base: usize, size: i32, keyNotes: bool = true)
           // here), else in the other plan, which is followed from here.
           if (load<i32>(planEntry(cur, keyIndex)) != 0) cur ^= planToggle;
           planKeep(cur, keyIndex, tape, t, keyStart, p, keyNotes);
+          missed++;
         }
         // Compact JSON has the colon right after the key.
         if (p < size && byteIn(base, p) == 0x3a) {
@@ -251,7 +254,11 @@ export function parse(tape: Tape, base: usize, size: i32, keyNotes: bool = true)
         if (d >= 0) return fail(E_TRAILING, p);
         tape.count = count;
         tape.maxStringLen = maxLen;
-        tape.planCurrent = cur;
+        if (plan != 0) {
+          tape.planCurrent = cur;
+          const planned = min(keyIndex, PLAN_KEYS);
+          planOutcome(tape, planned - missed, missed);
+        }
         return true;
       }
       if (d < 0) return fail(E_EOF, p);

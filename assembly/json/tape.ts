@@ -123,6 +123,10 @@ export class Tape {
   plan: usize = 0;
   /** The plan the last document ended on, which the next one starts on. */
   planCurrent: usize = 0;
+  /** Documents in a row that missed more of their keys than they found in
+   *  the plans, and documents still to parse without them (planParse). */
+  planStrikes: i32 = 0;
+  planRest: i32 = 0;
   /** Per token, two u32s, for keys with F_HASHED: the upper half of
    *  keyChunkHash, then its lower half; for keys with F_PLANNED, only the
    *  second: the address of the key's plan entry (which has the hash).
