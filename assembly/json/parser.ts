@@ -108,11 +108,11 @@ export function parse(tape: Tape, base: usize, size: i32, keyNotes: bool = true)
   // (Tape.maxStringLen), written back at the end.
   const keyBits = tape.keyBitsAt();
   let maxLen = 0;
+  // The byte at p is a key's opening quote, seen already (after ",").
+  let atQuote = false;
   // Each turn reads a key when one is due, a value, and then what closes
   // or separates, with no state to dispatch on between tokens (the
   // interpreter pays per instruction, and this runs for every token).
-  // The byte at p is a key's opening quote, seen already (after ",").
-  let atQuote = false;
   while (true) {
     if (wantKey) {
       if (!atQuote) {
@@ -256,8 +256,8 @@ export function parse(tape: Tape, base: usize, size: i32, keyNotes: bool = true)
         tape.maxStringLen = maxLen;
         if (plan != 0) {
           tape.planCurrent = cur;
-          const planned = min(keyIndex, PLAN_KEYS);
-          planOutcome(tape, planned - missed, missed);
+          const keysPlanned = min(keyIndex, PLAN_KEYS);
+          planOutcome(tape, keysPlanned - missed, missed);
         }
         return true;
       }
