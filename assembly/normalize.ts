@@ -5,7 +5,7 @@
 
 import { ByteBuf } from "./io/buffers";
 import { Tape, T_OBJ, T_ARR, T_STR } from "./json/tape";
-import { newKeyPlans, PLAN_KEY_BYTES } from "./json/key_plan";
+import { newKeyPlans } from "./json/key_plan";
 import { parse, parseError, parseErrorAt, parseErrorText } from "./json/parser";
 import { decodeStringToken, writeEscaped } from "./json/escape";
 import {
@@ -69,9 +69,6 @@ ecsMode.keyValueLists = true;
 ecsMode.dedupe = true;
 ecsMode.maxDepth = ECS_PAYLOAD_DEPTH;
 ecsMode.maxKeyBytes = ECS_PAYLOAD_KEY_BYTES;
-// Keys taken from the key plan are left out of Tape.maxStringLen, which
-// the walk compares with this limit: they must be below it.
-if (ECS_PAYLOAD_KEY_BYTES < PLAN_KEY_BYTES) unreachable();
 hecMode.maxDepth = HEC_PAYLOAD_DEPTH;
 
 /** Normalizes one record for `target`; returns the address of the

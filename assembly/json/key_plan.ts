@@ -12,7 +12,8 @@
 // what is kept depends on those bytes alone. A key that differs is parsed
 // as usual and replaces the kept one, so the plan follows the stream.
 
-import { Tape, T_STR, F_ESCAPED, F_REPAIR, F_HASHED, F_PLANNED, KEY_HASH_SEED, KEY_HASH_K } from "./tape";
+import { Tape, T_STR, F_ESCAPED, F_REPAIR, F_HASHED, F_PLANNED, keyChunkHash } from "./tape";
+import { HIGHS, pathMask } from "../text/swar";
 
 /** Keys kept per tape: a Sysdig event has 40 to 120. */
 export const PLAN_KEYS: i32 = 256;
@@ -133,9 +134,6 @@ const REST: i32 = 60;
   return ((load<u64>(at + <usize>i) ^ load<u64>(kept + <usize>i)) & load<u64>(entry, 40)) == 0;
 }
 
-const ONES: u64 = 0x0101010101010101;
-const HIGHS: u64 = 0x8080808080808080;
-
 /** Keeps the key token `tok` of `tape`, just parsed (its bytes from `start`
  *  to `end`, past the closing quote), as key `k` of the plan; or leaves
  *  key `k` empty when the key cannot be confirmed in words the way the
@@ -165,24 +163,22 @@ export function planKeep(plan: usize, k: i32, tape: Tape, tok: i32, start: i32, 
     plain = specials.len == 0 || load<i32>(specials.ptr + (<usize>(specials.len - 4) << 2)) != tok;
   } else {
     if ((flags & (F_ESCAPED | F_REPAIR)) != 0) return;
-    // What scanString with notes finds, in the same steps: keyChunkHash,
-    // and whether a byte is not ASCII (not kept) or ".", "[" or "]" (not
-    // plain). Reads up to 7 bytes past the key, inside the document.
+    // What scanString with notes finds: whether a byte is not ASCII (not
+    // kept) or ".", "[" or "]" (not plain; pathMask flags non-ASCII too),
+    // and keyChunkHash. Reads up to 7 bytes past the key, inside the
+    // document; a zero byte past the content flags nothing.
     const content = base + <usize>(start + 1);
     const len = end - start - 2;
-    let h = KEY_HASH_SEED;
     let seen: u64 = 0;
     let path: u64 = 0;
     for (let i = 0; i < len; i += 8) {
       let w = load<u64>(content + <usize>i);
       if (len - i < 8) w &= ((<u64>1) << (<u64>(len - i) << 3)) - 1;
       seen |= w;
-      path |= ((w ^ (ONES * 0x2e)) - ONES | (w ^ (ONES * 0x5b)) - ONES | (w ^ (ONES * 0x5d)) - ONES) & HIGHS;
-      h = (h ^ w) * KEY_HASH_K;
+      path |= pathMask(w);
     }
     if ((seen & HIGHS) != 0) return;
-    hash = (h ^ <u64>len) * KEY_HASH_K;
-    // A zero byte past the content flags nothing: it is not one of the three.
+    hash = keyChunkHash(content, len);
     plain = path == 0 && len > 0 && <i32>load<u8>(content) != 0x20;
   }
   // The kept bytes need no padding: planMatches masks the last word.

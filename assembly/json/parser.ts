@@ -6,8 +6,10 @@ import { IntBuf } from "../io/buffers";
 import {
   Tape, T_OBJ, T_ARR, T_STR, T_NUM, T_TRUE, T_FALSE, T_NULL,
   F_ESCAPED, F_REPAIR, F_INT, F_UNSAFE, F_NEG, F_HASHED, KEY_HASH_SEED, KEY_HASH_K, keySeenIn,
+  putCell, closeCell,
 } from "./tape";
-import { PLAN_KEYS, PLAN_BYTES, planEntry, planFind, planKeep, planParse, planOutcome } from "./key_plan";
+import { PLAN_KEYS, PLAN_KEY_BYTES, PLAN_BYTES, planEntry, planFind, planKeep, planParse, planOutcome } from "./key_plan";
+import { ONES, HIGHS, pathMask } from "../text/swar";
 
 export const E_NONE: i32 = 0;
 export const E_EMPTY: i32 = 1;
@@ -146,8 +148,6 @@ export function parse(tape: Tape, base: usize, size: i32, keyNotes: bool = true)
         const hash = load<u64>(planned, 8);
         putCell(cells, t, load<i32>(planned, 4), p, p + keptLen - 1);
         tape.setPlannedKey(t, planned);
-        // Not counted in maxStringLen: a kept key is shorter than any
-        // limit that is compared with it (Tape.maxStringLen).
         if (keyNotes) {
           // What scanString notes for a key read in words.
           if (load<i32>(planned, 16) != 0) {
@@ -253,12 +253,15 @@ export function parse(tape: Tape, base: usize, size: i32, keyNotes: bool = true)
       if (depth == 0) {
         if (d >= 0) return fail(E_TRAILING, p);
         tape.count = count;
-        tape.maxStringLen = maxLen;
         if (plan != 0) {
           tape.planCurrent = cur;
           const keysPlanned = min(keyIndex, PLAN_KEYS);
           planOutcome(tape, keysPlanned - missed, missed);
+          // Keys taken from the plans count as the longest a kept key can
+          // be (Tape.maxStringLen), once here rather than for each.
+          if (keysPlanned > missed) maxLen = max(maxLen, PLAN_KEY_BYTES);
         }
+        tape.maxStringLen = maxLen;
         return true;
       }
       if (d < 0) return fail(E_EOF, p);
@@ -279,21 +282,9 @@ export function parse(tape: Tape, base: usize, size: i32, keyNotes: bool = true)
   return false;
 }
 
-/** Writes token t's cell (as Tape.setToken does) at `cells`, the parser's
- *  copy of Tape.cellsAt(). */
-@inline function putCell(cells: usize, t: i32, kindAndFlags: i32, start: i32, end: i32): void {
-  const at = cells + (<usize>t << 4);
-  store<i32>(at, kindAndFlags);
-  store<i32>(at, start, 4);
-  store<i32>(at, end, 8);
-  store<i32>(at, t + 1, 12);
-}
-
 /** Closes the innermost container at p; `count` tokens are made. */
 @inline function closeContainer(cells: usize, p: i32, count: i32): void {
-  const at = cells + (<usize>stack.pop() << 4);
-  store<i32>(at, p + 1, 8);
-  store<i32>(at, count, 12);
+  closeCell(cells, stack.pop(), p + 1, count);
 }
 
 /** Whether the innermost open container is an object. */
@@ -324,8 +315,6 @@ function scanLiteral(tape: Tape, p: i32, kind: i32, t: i32, cells: usize): i32 {
   return p + n;
 }
 
-const ONES: u64 = 0x0101010101010101;
-const HIGHS: u64 = 0x8080808080808080;
 
 /** Of 8 bytes read little-endian, flags (in bit 7 of its byte) each quote,
  *  backslash, control character or non-ASCII byte: the bytes a string scan
@@ -383,13 +372,6 @@ export function utf8SequenceLength(base: usize, p: i32, size: i32): i32 {
     if ((ck & 0xc0) != 0x80) return 0;
   }
   return n;
-}
-
-/** Of 8 bytes read little-endian, flags each ".", "[" and "]" (the bytes
- *  that make a key not plain); the lowest flag is exact below the first
- *  byte specialMask flags, which is all a key scan reads it for. */
-@inline function pathMask(w: u64): u64 {
-  return ((w ^ (ONES * 0x2e)) - ONES | (w ^ (ONES * 0x5b)) - ONES | (w ^ (ONES * 0x5d)) - ONES) & HIGHS;
 }
 
 /** Scans the string at `start`. For a key (`isKey`; both flags are

@@ -70,6 +70,25 @@ export function keyChunkHash(p: usize, n: i32): u64 {
   return (word & mask) != 0;
 }
 
+/** Writes token t's cell at `cells` (Tape.cellsAt): kind | flags << 8,
+ *  start, end, and next (t + 1 until a container closes). The parser writes
+ *  every cell through this, the first write of it final for a scalar. */
+@inline export function putCell(cells: usize, t: i32, kindAndFlags: i32, start: i32, end: i32): void {
+  const at = cells + (<usize>t << 4);
+  store<i32>(at, kindAndFlags);
+  store<i32>(at, start, 4);
+  store<i32>(at, end, 8);
+  store<i32>(at, t + 1, 12);
+}
+
+/** Closes container t's cell at `cells`: where it ends, and the index of
+ *  the token after it and all its descendants. */
+@inline export function closeCell(cells: usize, t: i32, end: i32, next: i32): void {
+  const at = cells + (<usize>t << 4);
+  store<i32>(at, end, 8);
+  store<i32>(at, next, 12);
+}
+
 export class Tape {
   /** Address of the document's first byte. */
   base: usize = 0;
@@ -83,10 +102,11 @@ export class Tape {
   hasUnsafeNumber: bool = false;
   /** Deepest container nesting (the root container is depth 1). */
   maxDepth: i32 = 0;
-  /** Longest string token, in bytes as sent (quotes excluded), leaving out
-   *  keys taken from the key plan: those are shorter than PLAN_KEY_BYTES
-   *  (json/key_plan.ts), below the key limit this is compared with
-   *  (WalkMode.maxKeyBytes; normalize.ts checks that it is). */
+  /** No string token is longer than this, in bytes as sent (quotes
+   *  excluded): the longest one, except that keys the parser took from its
+   *  key plans count as PLAN_KEY_BYTES (json/key_plan.ts). A bound, which
+   *  the payload walk compares with its key limit before it looks for a
+   *  key over it. */
   maxStringLen: i32 = 0;
   /** Whitespace lies between some tokens (Fluent Bit's compact JSON has none). */
   hasBlanks: bool = false;
@@ -161,42 +181,9 @@ export class Tape {
     this.hp = this.hashes.ptr;
   }
 
-  /** Appends a token and returns its index. Inlined into the parser, which
-   *  calls it once per token. */
-  @inline add(kind: i32, start: i32): i32 {
-    const i = this.count;
-    if (i >= this.capTokens) this.grow(i);
-    const p = this.cp + (<usize>i << 4);
-    store<i32>(p, kind);
-    store<i32>(p, start, 4);
-    store<i32>(p, start, 8);
-    store<i32>(p, i + 1, 12);
-    this.count = i + 1;
-    return i;
-  }
-
-  /** Takes the next token's index, its cell left to setToken: the parser
-   *  knows a string's kind, flags and end only once it has read it, and
-   *  one write of the cell then is fewer stores than an append and updates. */
-  @inline claim(): i32 {
-    const i = this.count;
-    if (i >= this.capTokens) this.grow(i);
-    this.count = i + 1;
-    return i;
-  }
-
-  /** Writes a scalar token's cell (`kindAndFlags`: kind | flags << 8). */
-  @inline setToken(i: i32, kindAndFlags: i32, start: i32, end: i32): void {
-    const p = this.cp + (<usize>i << 4);
-    store<i32>(p, kindAndFlags);
-    store<i32>(p, start, 4);
-    store<i32>(p, end, 8);
-    store<i32>(p, i + 1, 12);
-  }
-
   /** Where the cells are, and how many tokens they have room for: the
    *  parser keeps both (and the token count) in locals, writes cells there
-   *  itself, and calls grow when the room runs out. */
+   *  (putCell, closeCell), and calls grow when the room runs out. */
   @inline cellsAt(): usize { return this.cp; }
   @inline tokenRoom(): i32 { return this.capTokens; }
 
@@ -275,12 +262,6 @@ export class Tape {
   /** Index of the token after this value and all its descendants. */
   @inline next(i: i32): i32 { return load<i32>(this.cp + (<usize>i << 4), 12); }
 
-  @inline setEnd(i: i32, end: i32): void { store<i32>(this.cp + (<usize>i << 4), end, 8); }
-  @inline setNext(i: i32, next: i32): void { store<i32>(this.cp + (<usize>i << 4), next, 12); }
-  @inline addFlags(i: i32, f: i32): void {
-    const p = this.cp + (<usize>i << 4);
-    store<i32>(p, load<i32>(p) | (f << 8));
-  }
 
   @inline byteAt(pos: i32): i32 { return <i32>load<u8>(this.base + <usize>pos); }
   @inline ptr(pos: i32): usize { return this.base + <usize>pos; }

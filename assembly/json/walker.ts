@@ -24,6 +24,7 @@ import { keptRewriteLen, keptRewriteAt, keptRewriteHash, keepRewrite as keepPlan
 import { writeStringToken, writeEscaped, decodeStringToken } from "./escape";
 import { isSecretKey } from "../text/secret_keys";
 import { sameBytes } from "../text/keytable";
+import { ONES, HIGHS } from "../text/swar";
 
 export const LOSS_REPAIRED: i32 = 1;      // invalid UTF-8 or lone surrogates replaced
 export const LOSS_NUMBER_AS_STRING: i32 = 2;
@@ -351,8 +352,6 @@ function hasSecretValue(tape: Tape, tok: i32): bool {
 
 const NOT_PLAIN: u64 = 1 << 32;
 
-const ONES: u64 = 0x0101010101010101;
-const HIGHS: u64 = 0x8080808080808080;
 
 /** Nonzero when one of the 8 bytes of `w` is `b`. */
 @inline function hasByte(w: u64, b: u64): u64 {
@@ -496,6 +495,7 @@ export class Walker {
         copyFrom = keyEnd;
         continue;
       }
+      // Where the key's rewritten form starts in `out`.
       const rewriteAt = out.len;
       const rawHash = load<u64>(note, 8);
       const raw = tape.ptr(keyStart + 1);
@@ -513,12 +513,11 @@ export class Walker {
         out.bytes(load<usize>(entry, 16) + <usize>rawLen, load<i32>(entry, 12));
         written = load<u64>(entry, 24);
       } else {
-        const at = out.len;
         this.loss |= writeSafeKey(out, tape, tok);
         // keyChunkHash reads up to 7 bytes past the key: keep them in `out`.
         out.ensure(8);
-        written = keyChunkHash(out.ptr + <usize>(at + 1), out.len - at - 2);
-        if (cacheable) keepRewrite(set, rawHash, raw, rawLen, out.ptr + <usize>at, out.len - at, written);
+        written = keyChunkHash(out.ptr + <usize>(rewriteAt + 1), out.len - rewriteAt - 2);
+        if (cacheable) keepRewrite(set, rawHash, raw, rawLen, out.ptr + <usize>rewriteAt, out.len - rewriteAt, written);
       }
       if (planned != 0) keepPlannedRewrite(planned, out.ptr + <usize>rewriteAt, out.len - rewriteAt, written);
       if (tape.keySeen(written, obj)) return false;

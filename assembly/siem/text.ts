@@ -8,6 +8,7 @@
 
 import { ByteBuf } from "../io/buffers";
 import { utf8SequenceLength } from "../json/parser";
+import { ONES, HIGHS } from "../text/swar";
 
 /** CEF header field: `\` → `\\`, `|` → `\|`; CR and LF (not allowed in the
  *  header, and it has no escape for them) → space. */
@@ -87,8 +88,6 @@ export function appendValue(out: ByteBuf, src: usize, n: i32, limit: i32, mode: 
   valueCut = cut;
 }
 
-const ONES: u64 = 0x0101010101010101;
-const HIGHS: u64 = 0x8080808080808080;
 
 /** Nonzero when one of the 8 bytes of `w` is one appendValue may change in
  *  some mode (a control character, DEL, non-ASCII, "\\", "|" or "="): each

@@ -3,6 +3,7 @@
 // fields from rejecting a whole document.
 
 import { ByteBuf } from "../io/buffers";
+import { ONES, HIGHS, LOWS } from "./swar";
 
 /** Writes an IPv4 address given as an integer in network order
  *  (2886795285 → 172.17.0.21). False if it is out of range. */
@@ -107,9 +108,6 @@ export function writeMac(out: ByteBuf, ptr: usize, len: i32): bool {
   return true;
 }
 
-const ONES: u64 = 0x0101010101010101;
-const HIGHS: u64 = 0x8080808080808080;
-const LOWS: u64 = 0x7f7f7f7f7f7f7f7f;
 /** Bit 7 of the bytes that must be hex digits in the first 8 bytes of
  *  "08:00:27:54:f3:9d" (bytes 0, 1, 3, 4, 6, 7) and in the next 8 (9, 10,
  *  12, 13, 15; byte 16 is read alone); the separators' bytes. */
