@@ -3,11 +3,12 @@
 // It repeats the per-record call sequence of
 // flb_wasm_call_function_format_json() step for step, so a module that
 // behaves here behaves the same way inside Fluent Bit:
-//   1. copy tag and record in via dup_data: __new(len + 1, 0), __pin(ptr),
+//   1. copy tag and record in via dup_data: malloc(len + 1) (or, for a
+//      module without malloc and free, __new(len + 1, 0) and __pin(ptr)),
 //      bytes + trailing NUL; the lengths passed exclude the NUL;
 //   2. call fn(tag_ptr, tag_len, sec, nsec, rec_ptr, rec_len) -> ptr;
 //   3. validate the returned address and its NUL terminator, copy the string;
-//   4. free both copies with __unpin (also after a trap).
+//   4. free both copies with free (or __unpin), also after a trap.
 // filter_wasm.c then keeps the record only if the copy is exactly one JSON
 // object, which is what the status classification below mirrors.
 
@@ -18,7 +19,25 @@ export const DEFAULT_WASM_PATH = fileURLToPath(
   new URL('../build/sysdig_normalizer.wasm', import.meta.url),
 );
 
-const ALLOCATOR_EXPORTS = ['memory', '__new', '__pin', '__unpin'];
+/**
+ * The allocator WAMR finds in a module's exports (wasm_loader.c: malloc
+ * `(i32)->i32` or __new `(i32,i32)->i32` with __pin or __retain; free, __unpin
+ * or __release `(i32)->()`): `malloc` and `free`, or AssemblyScript's runtime.
+ * A module that exports both kinds is refused: WAMR would pair one's malloc
+ * with the other's pin (the later export wins), which it cannot call right.
+ * @returns {{kind: 'malloc'|'__new', malloc: string, free: string}}
+ */
+export function hostAllocator(exportNames) {
+  const has = (name) => exportNames.includes(name);
+  const own = has('malloc') && has('free');
+  const runtime = has('__new') && has('__pin') && has('__unpin');
+  if (own && (has('__new') || has('__pin') || has('__unpin'))) {
+    throw new Error('module exports both malloc/free and __new/__pin/__unpin; WAMR would mix them (build without --exportRuntime)');
+  }
+  if (own) return { kind: 'malloc', malloc: 'malloc', free: 'free' };
+  if (runtime) return { kind: '__new', malloc: '__new', free: '__unpin' };
+  throw new Error('module exports neither malloc and free nor __new, __pin and __unpin; WAMR needs one of them to copy records in');
+}
 
 // fatal: Fluent Bit's yyjson parser rejects invalid UTF-8 rather than
 // replacing it. ignoreBOM: a leading BOM must stay visible so that it fails
@@ -55,18 +74,15 @@ export async function loadFilter(wasmPath = DEFAULT_WASM_PATH) {
   const exports = WebAssembly.Module.exports(module).map((entry) => entry.name);
   const instance = await WebAssembly.instantiate(module, stubImports(imports));
 
-  const missing = ALLOCATOR_EXPORTS.filter((name) => !(name in instance.exports));
-  if (missing.length > 0) {
-    throw new Error(
-      `${wasmPath} does not export ${missing.join(', ')}; WAMR needs them to copy records in ` +
-        '(build with --exportRuntime)',
-    );
+  if (!(instance.exports.memory instanceof WebAssembly.Memory)) {
+    throw new Error(`${wasmPath} does not export its memory; WAMR needs it to copy records in`);
   }
+  const allocator = hostAllocator(exports);
 
   // The host calls every export through this mutable table (the exports
-  // object itself is frozen), so tests can interpose on __new/__pin/__unpin
-  // or on a filter function to observe the ABI.
-  const abi = { ...instance.exports };
+  // object itself is frozen), so tests can interpose on the allocator's
+  // exports or on a filter function to observe the ABI.
+  const abi = { ...instance.exports, allocator };
   const memory = instance.exports.memory;
 
   return {
@@ -137,8 +153,9 @@ function callFilter(abi, memory, fnName, record, { tag = 'sysdig', sec, nsec } =
   }
 
   for (const ptr of copies) {
+    if (ptr === 0) continue;
     try {
-      abi.__unpin(ptr);
+      abi[abi.allocator.free](ptr);
     } catch (error) {
       // Fluent Bit would still keep the record here, but a runtime that
       // cannot free its own allocation is broken, so it is reported loudly.
@@ -146,7 +163,7 @@ function callFilter(abi, memory, fnName, record, { tag = 'sysdig', sec, nsec } =
         status: 'trap',
         output: null,
         record: null,
-        error: `__unpin(${ptr}) after the call: ${describeError(error)}`,
+        error: `${abi.allocator.free}(${ptr}) after the call: ${describeError(error)}`,
       };
     }
   }
@@ -161,13 +178,21 @@ function callFilter(abi, memory, fnName, record, { tag = 'sysdig', sec, nsec } =
   return classifyOutput(returned.bytes);
 }
 
-// WAMR's dup_data on an AssemblyScript module: __new(size, 0) allocates an
-// ArrayBuffer-like block, __pin keeps the collector off it until __unpin.
-// Exported for the benchmark, which times the exports on copies made once.
+// WAMR's dup_data: malloc(size); or, on AssemblyScript's runtime, __new(size,
+// 0) allocates an ArrayBuffer-like block and __pin keeps the collector off it
+// until __unpin. WAMR treats 0 as a failed copy. Exported for the benchmark,
+// which times the exports on copies made once.
 export function dupData(abi, memory, bytes) {
-  const ptr = abi.__new(bytes.length + 1, 0) >>> 0;
-  abi.__pin(ptr);
-  // Read memory.buffer only now: __new may have grown (and detached) it.
+  let ptr;
+  if (abi.allocator.kind === 'malloc') {
+    ptr = abi.malloc(bytes.length + 1) >>> 0;
+  } else {
+    ptr = abi.__new(bytes.length + 1, 0) >>> 0;
+    abi.__pin(ptr);
+  }
+  // A failed copy: Fluent Bit passes the 0 on to the filter, and frees nothing.
+  if (ptr === 0) return 0;
+  // Read memory.buffer only now: the allocation may have grown (and detached) it.
   const view = new Uint8Array(memory.buffer, ptr, bytes.length + 1);
   view.set(bytes);
   view[bytes.length] = 0;

@@ -9,6 +9,9 @@ import { parse, parseError, parseErrorAt, parseErrorText } from "../json/parser"
 import { writeEscaped, writeQuotedString, decodeStringToken } from "../json/escape";
 import { Walker, WalkMode } from "../json/walker";
 
+// The filter's allocator for the host's copies (io/host_alloc.ts).
+export { malloc, free } from "../io/host_alloc";
+
 /** Bits of `sec` in json_walk. */
 const SAFE_KEYS: u32 = 1;
 const KEY_VALUE_LISTS: u32 = 2;

@@ -76,8 +76,8 @@ export async function runNodeMode({ wasmPath, copyPath, rounds, families, log })
     }
   }
 
-  log('\nThrough the host (host-test/host.mjs: copy in with __new/__pin, call, copy the');
-  log('NUL-terminated result out, __unpin, check it is one JSON object), median of');
+  log('\nThrough the host (host-test/host.mjs: copy in with the module\'s malloc, call, copy the');
+  log('NUL-terminated result out, free, check it is one JSON object), median of');
   log(`${rounds} interleaved batches. rec/s = records per second, MB/s = input megabytes per second.\n`);
   printTable(
     ['family', 'bytes', 'target', 'ours rec/s', 'MB/s', 'µs/rec', 'copy rec/s', 'MB/s', 'JSON rec/s', 'MB/s', 'ours/copy', 'ours/JSON'],
