@@ -4,7 +4,7 @@
 // checked against its field's type when it is set, so the writers never
 // produce a document Elasticsearch would reject.
 
-import { ByteBuf, IntBuf } from "../io/buffers";
+import { ByteBuf, KEEP_BYTES } from "../io/buffers";
 import {
   Tape, T_STR, T_NUM, T_TRUE, T_FALSE,
   F_ESCAPED, F_INT, F_UNSAFE, F_NEG,
@@ -18,7 +18,14 @@ export const V_TOKEN: i32 = 1;
 export const V_TEXT: i32 = 2;
 export const V_CONST: i32 = 3;
 
-const STRIDE: i32 = 4; // kind, a, b, next
+/** Bytes of a node: kind, a, b, next (the node after it in its field's
+ *  list, or -1). Kind 0 is no value. */
+const NODE_BYTES: i32 = 16;
+/** Node f is field f's first value, so that setting a field (most have
+ *  one value) writes its node in place, with no list to link it into; the
+ *  further values of list fields are appended after the FIELDS.length
+ *  first ones. */
+const FIRST_NODES: i32 = FIELDS.length;
 
 const I64_MAX_DIGITS = "9223372036854775807";
 
@@ -30,9 +37,13 @@ export class Doc {
   tape: Tape = new Tape();
   /** Composed text values live here, as UTF-8 (unescaped). */
   text: ByteBuf = new ByteBuf();
-  private heads: StaticArray<i32> = new StaticArray<i32>(FIELDS.length);
+  /** Where the nodes are (node n at nodes + n * NODE_BYTES), how many
+   *  are used (at least FIRST_NODES), and room for how many. */
+  private nodes: usize = heap.alloc(<usize>(FIRST_NODES + 64) * NODE_BYTES);
+  private nodeCount: i32 = FIRST_NODES;
+  private nodeRoom: i32 = FIRST_NODES + 64;
+  /** The last node of field f's values; read only when f has one. */
   private tails: StaticArray<i32> = new StaticArray<i32>(FIELDS.length);
-  private nodes: IntBuf = new IntBuf();
   private scratchA: ByteBuf = new ByteBuf();
   private scratchB: ByteBuf = new ByteBuf();
   /** Bit f of word f >> 6: field f got a value since the last reset. A
@@ -42,19 +53,21 @@ export class Doc {
   private setBits: StaticArray<u64> = new StaticArray<u64>((FIELDS.length + 63) >> 6);
 
   reset(): void {
-    // Every field to -1 and no bit set, one memory.fill each: a fill is one
-    // instruction to the interpreter, a loop over the set fields is some
-    // eight per field.
-    memory.fill(changetype<usize>(this.heads), 0xff, <usize>FIELDS.length << 2);
-    memory.fill(changetype<usize>(this.tails), 0xff, <usize>FIELDS.length << 2);
+    // No field's first node holding a value and no bit set, one
+    // memory.fill each: a fill is one instruction to the interpreter, a
+    // loop over the set fields is some eight per field.
+    memory.fill(this.nodes, 0, <usize>FIRST_NODES * NODE_BYTES);
     memory.fill(changetype<usize>(this.setBits), 0, <usize>this.setBits.length << 3);
-    this.nodes.reset();
+    this.nodeCount = FIRST_NODES;
     this.text.reset();
   }
 
   trim(): void {
     this.text.trim();
-    this.nodes.trim();
+    if (this.nodeRoom * NODE_BYTES > KEEP_BYTES) {
+      this.nodes = heap.realloc(this.nodes, <usize>(FIRST_NODES + 64) * NODE_BYTES);
+      this.nodeRoom = FIRST_NODES + 64;
+    }
     this.scratchA.trim();
     this.scratchB.trim();
   }
@@ -64,15 +77,15 @@ export class Doc {
   @inline get setWords(): i32 { return this.setBits.length; }
   @inline setWord(w: i32): u64 { return unchecked(this.setBits[w]); }
 
-  @inline has(f: i32): bool { return unchecked(this.heads[f]) >= 0; }
-  @inline first(f: i32): i32 { return unchecked(this.heads[f]); }
+  @inline has(f: i32): bool { return load<i32>(this.nodes + (<usize>f << 4)) != 0; }
+  @inline first(f: i32): i32 { return this.has(f) ? f : -1; }
   /** Where node n is (kind, a, b, next: four i32s), for a reader of
    *  several of them. */
-  @inline nodeAt(n: i32): usize { return this.nodes.ptr + (<usize>n << 4); }
-  @inline nodeKind(n: i32): i32 { return this.nodes.get(n * STRIDE); }
-  @inline nodeA(n: i32): i32 { return this.nodes.get(n * STRIDE + 1); }
-  @inline nodeB(n: i32): i32 { return this.nodes.get(n * STRIDE + 2); }
-  @inline nodeNext(n: i32): i32 { return this.nodes.get(n * STRIDE + 3); }
+  @inline nodeAt(n: i32): usize { return this.nodes + (<usize>n << 4); }
+  @inline nodeKind(n: i32): i32 { return load<i32>(this.nodeAt(n)); }
+  @inline nodeA(n: i32): i32 { return load<i32>(this.nodeAt(n), 4); }
+  @inline nodeB(n: i32): i32 { return load<i32>(this.nodeAt(n), 8); }
+  @inline nodeNext(n: i32): i32 { return load<i32>(this.nodeAt(n), 12); }
   /** The node's constant. Constants are the module's own literals (static
    *  data, see appendConst), so the node holds the string's address, not a
    *  managed reference: no array push per value, and an address that names
@@ -83,7 +96,7 @@ export class Doc {
    *  field's type. Returns whether it was set. */
   setToken(f: i32, tok: i32): bool {
     if (this.has(f) || !this.tokenFits(f, tok)) return false;
-    this.append(f, V_TOKEN, tok, 0);
+    this.putFirst(f, V_TOKEN, tok, 0);
     return true;
   }
 
@@ -102,7 +115,7 @@ export class Doc {
    *  or the text does not fit the field's type). */
   setText(f: i32, start: i32): bool {
     if (this.has(f) || !this.textFits(f, start)) { this.text.len = start; return false; }
-    this.append(f, V_TEXT, start, this.text.len);
+    this.putFirst(f, V_TEXT, start, this.text.len);
     return true;
   }
 
@@ -117,9 +130,7 @@ export class Doc {
 
   /** Replaces a single field's value with the text composed since `start`. */
   replaceText(f: i32, start: i32): void {
-    unchecked(this.heads[f] = -1);
-    unchecked(this.tails[f] = -1);
-    this.append(f, V_TEXT, start, this.text.len);
+    this.putFirst(f, V_TEXT, start, this.text.len);
   }
 
   /** Sets one of the normalizer's own constant strings. */
@@ -183,22 +194,31 @@ export class Doc {
     this.append(f, V_TEXT, start, this.text.len);
   }
 
-  @inline private append(f: i32, kind: i32, a: i32, b: i32): void {
-    const nodes = this.nodes;
-    const at = nodes.len;
-    nodes.ensure(STRIDE);
-    const p = nodes.ptr + (<usize>at << 2);
+  /** Makes value (kind, a, b) field f's first and only one, in node f. */
+  @inline private putFirst(f: i32, kind: i32, a: i32, b: i32): void {
+    const p = this.nodes + (<usize>f << 4);
     store<i32>(p, kind); store<i32>(p, a, 4); store<i32>(p, b, 8); store<i32>(p, -1, 12);
-    nodes.len = at + STRIDE;
-    const n = at >> 2;
-    const tails = changetype<usize>(this.tails) + (<usize>f << 2);
-    const tail = load<i32>(tails);
-    if (tail < 0) {
-      unchecked(this.heads[f] = n);
-      unchecked(this.setBits[f >> 6] |= (<u64>1) << <u64>(f & 63));
-    }
-    else store<i32>(nodes.ptr + (<usize>tail << 4), n, 12);
-    store<i32>(tails, n);
+    unchecked(this.tails[f] = f);
+    unchecked(this.setBits[f >> 6] |= (<u64>1) << <u64>(f & 63));
+  }
+
+  /** Adds value (kind, a, b) after field f's values. */
+  @inline private append(f: i32, kind: i32, a: i32, b: i32): void {
+    if (!this.has(f)) { this.putFirst(f, kind, a, b); return; }
+    const n = this.nodeCount;
+    if (n >= this.nodeRoom) this.growNodes();
+    const p = this.nodes + (<usize>n << 4);
+    store<i32>(p, kind); store<i32>(p, a, 4); store<i32>(p, b, 8); store<i32>(p, -1, 12);
+    this.nodeCount = n + 1;
+    const tail = changetype<usize>(this.tails) + (<usize>f << 2);
+    store<i32>(this.nodes + (<usize>load<i32>(tail) << 4), n, 12);
+    store<i32>(tail, n);
+  }
+
+  private growNodes(): void {
+    const room = this.nodeRoom << 1;
+    this.nodes = heap.realloc(this.nodes, <usize>room * NODE_BYTES);
+    this.nodeRoom = room;
   }
 
   /** Whether list field `f` already holds a value with the same text. */

@@ -84,12 +84,11 @@ const NO_TARGET: i32 = i32.MIN_VALUE;
 
 class MergedTable {
   keys: KeyTable;
-  /** By name: the target in the first table (set at once, falco.ts's
-   *  targets) and in the second and third (noted, PairMapping targets), or
-   *  NO_TARGET. */
-  first: StaticArray<i32>;
-  second: StaticArray<i32>;
-  third: StaticArray<i32>;
+  /** By name, a row of four: the target in the first table (set at once,
+   *  falco.ts's targets), in the second and third (noted, PairMapping
+   *  targets), or NO_TARGET, and a pad. One array, so that a name's row is
+   *  one address (the interpreter pays for every load). */
+  targets: StaticArray<i32>;
   constructor(a: Mapping, b: PairMapping, c: PairMapping | null) {
     const names: string[] = [];
     const first: i32[] = [];
@@ -114,9 +113,12 @@ class MergedTable {
       }
     }
     this.keys = new KeyTable(names);
-    this.first = StaticArray.fromArray<i32>(first);
-    this.second = StaticArray.fromArray<i32>(second);
-    this.third = StaticArray.fromArray<i32>(third);
+    this.targets = new StaticArray<i32>(names.length << 2);
+    for (let i = 0; i < names.length; i++) {
+      this.targets[i << 2] = first[i];
+      this.targets[(i << 2) + 1] = second[i];
+      this.targets[(i << 2) + 2] = third[i];
+    }
   }
 }
 const fieldsTable = new MergedTable(falcoMapping, cloudMapping, null);
@@ -153,11 +155,12 @@ class MergedVisitor {
     const table = this.table;
     const id = table.keys.lookupToken(tape, key);
     if (id < 0) return;
-    const a = unchecked(table.first[id]);
+    const row = changetype<usize>(table.targets) + (<usize>id << 4);
+    const a = load<i32>(row);
     if (a != NO_TARGET) applyFalcoTarget(this.doc, tape, a, value);
-    const b = unchecked(table.second[id]);
+    const b = load<i32>(row, 4);
     if (b != NO_TARGET) { this.second.push(value); this.second.push(b); }
-    const c = unchecked(table.third[id]);
+    const c = load<i32>(row, 8);
     if (c != NO_TARGET) { this.third.push(value); this.third.push(c); }
   }
 }

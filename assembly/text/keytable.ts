@@ -139,22 +139,36 @@ export class KeyTable {
 
   /** Index of the name held by a string token, or -1. */
   @inline lookupToken(tape: Tape, tok: i32): i32 {
-    // The token's parts, read from one address.
+    // The token's parts, read from one address, and only as far as needed:
+    // the interpreter pays for every load, and a kept answer needs none
+    // past the flags.
     const cell = tape.cell(tok);
     const flags = load<i32>(cell) >> 8;
-    const start = load<i32>(cell, 4);
-    const ptr = tape.base + <usize>(start + 1);
-    const len = load<i32>(cell, 8) - start - 2;
     if (flags & F_PLANNED) {
       // A key the parser confirmed against the tape's plan: its bytes are
       // those of the kept key, so this table's answer for it, kept in the
       // plan's entry, is the answer (json/key_plan.ts).
       const entry = tape.plannedEntry(tok);
       if (keptAnswerTable(entry) == this.id) return keptAnswer(entry);
-      const found = this.lookupHashed(keptKeyHash(entry), ptr, len);
-      keepAnswer(entry, this.id, found);
-      return found;
+      return this.lookupKept(tape, cell, entry);
     }
+    return this.lookupCell(tape, tok, cell, flags);
+  }
+
+  /** lookupToken for a planned key without an answer kept for this table:
+   *  looks it up and keeps the answer. */
+  private lookupKept(tape: Tape, cell: usize, entry: usize): i32 {
+    const start = load<i32>(cell, 4);
+    const found = this.lookupHashed(keptKeyHash(entry), tape.base + <usize>(start + 1), load<i32>(cell, 8) - start - 2);
+    keepAnswer(entry, this.id, found);
+    return found;
+  }
+
+  /** lookupToken for a key the parser did not take from a plan. */
+  private lookupCell(tape: Tape, tok: i32, cell: usize, flags: i32): i32 {
+    const start = load<i32>(cell, 4);
+    const ptr = tape.base + <usize>(start + 1);
+    const len = load<i32>(cell, 8) - start - 2;
     if (flags & F_HASHED) return this.lookupHashed(tape.keyHash(tok), ptr, len);
     return (flags & F_ESCAPED) == 0 ? this.lookup(ptr, len) : this.lookupDecoded(tape, tok);
   }
