@@ -331,11 +331,13 @@ export class Doc {
   if (n < 3 || n > 5) return false;
   // All three begin with "<" or "N": most values of 3 to 5 bytes stop here.
   const c = tape.byteAt(start + 1);
-  return (c == 0x3c || c == 0x4e) && isPlaceholderText(tape, tok);
+  return (c == 0x3c || c == 0x4e) && isPlaceholderText(tape, tok, n);
 }
 
-function isPlaceholderText(tape: Tape, tok: i32): bool {
-  return tape.stringEquals(tok, "<NA>") || tape.stringEquals(tok, "N/A") || tape.stringEquals(tok, "<N/A>");
+/** Whether a string token of 3 to 5 bytes is one of the placeholders: its
+ *  length says which one it can be ("NIST" is compared with "<NA>" only). */
+function isPlaceholderText(tape: Tape, tok: i32, n: i32): bool {
+  return tape.stringEquals(tok, n == 3 ? "N/A" : n == 4 ? "<NA>" : "<N/A>");
 }
 
 /** An optional minus and 1–19 digits within the i64 range. */

@@ -59,8 +59,8 @@ export function writeEcsFields(out: ByteBuf, doc: Doc): void {
     if (bits == 0) break;
     const f = base + <i32>ctz(bits);
     bits &= bits - 1;
-    let n = doc.first(f);
-    if (n < 0) continue;
+    // A set field's first value is its own node (Doc.first(f) == f).
+    let n = f;
     const flags = <i32>load<u8>(FIELD_FLAGS + <usize>f);
     const type = flags & 0xf;
     const node = doc.nodeAt(n);

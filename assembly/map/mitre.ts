@@ -14,22 +14,23 @@ import {
   SUBTECHNIQUE_ID, SUBTECHNIQUE_NAME, SUBTECHNIQUE_REFERENCE,
 } from "./ids";
 
-// id, tag spelling, display name
+// id, tag spelling, display name, reference (a literal, so that the
+// document holds it as a constant, not as text composed per record)
 const TACTICS: string[] = [
-  "TA0043", "reconnaissance", "Reconnaissance",
-  "TA0042", "resource_development", "Resource Development",
-  "TA0001", "initial_access", "Initial Access",
-  "TA0002", "execution", "Execution",
-  "TA0003", "persistence", "Persistence",
-  "TA0004", "privilege_escalation", "Privilege Escalation",
-  "TA0005", "defense_evasion", "Defense Evasion",
-  "TA0006", "credential_access", "Credential Access",
-  "TA0007", "discovery", "Discovery",
-  "TA0008", "lateral_movement", "Lateral Movement",
-  "TA0009", "collection", "Collection",
-  "TA0011", "command_and_control", "Command and Control",
-  "TA0010", "exfiltration", "Exfiltration",
-  "TA0040", "impact", "Impact",
+  "TA0043", "reconnaissance", "Reconnaissance", "https://attack.mitre.org/tactics/TA0043/",
+  "TA0042", "resource_development", "Resource Development", "https://attack.mitre.org/tactics/TA0042/",
+  "TA0001", "initial_access", "Initial Access", "https://attack.mitre.org/tactics/TA0001/",
+  "TA0002", "execution", "Execution", "https://attack.mitre.org/tactics/TA0002/",
+  "TA0003", "persistence", "Persistence", "https://attack.mitre.org/tactics/TA0003/",
+  "TA0004", "privilege_escalation", "Privilege Escalation", "https://attack.mitre.org/tactics/TA0004/",
+  "TA0005", "defense_evasion", "Defense Evasion", "https://attack.mitre.org/tactics/TA0005/",
+  "TA0006", "credential_access", "Credential Access", "https://attack.mitre.org/tactics/TA0006/",
+  "TA0007", "discovery", "Discovery", "https://attack.mitre.org/tactics/TA0007/",
+  "TA0008", "lateral_movement", "Lateral Movement", "https://attack.mitre.org/tactics/TA0008/",
+  "TA0009", "collection", "Collection", "https://attack.mitre.org/tactics/TA0009/",
+  "TA0011", "command_and_control", "Command and Control", "https://attack.mitre.org/tactics/TA0011/",
+  "TA0010", "exfiltration", "Exfiltration", "https://attack.mitre.org/tactics/TA0010/",
+  "TA0040", "impact", "Impact", "https://attack.mitre.org/tactics/TA0040/",
 ];
 
 const tag = new ByteBuf();
@@ -44,14 +45,12 @@ function digitsAt(p: i32, n: i32): bool {
   return true;
 }
 
+const COLUMNS = 4;
+
 function addTactic(doc: Doc, row: i32): void {
-  if (!doc.addConst(TACTIC_ID, TACTICS[row * 3])) return;
-  doc.addConst(TACTIC_NAME, TACTICS[row * 3 + 2]);
-  const s = doc.beginText();
-  doc.text.ascii("https://attack.mitre.org/tactics/");
-  doc.text.ascii(TACTICS[row * 3]);
-  doc.text.byte(0x2f);
-  doc.addText(TACTIC_REFERENCE, s);
+  if (!doc.addConst(TACTIC_ID, TACTICS[row * COLUMNS])) return;
+  doc.addConst(TACTIC_NAME, TACTICS[row * COLUMNS + 2]);
+  doc.addConst(TACTIC_REFERENCE, TACTICS[row * COLUMNS + 3]);
   doc.setConst(THREAT_FRAMEWORK, "MITRE ATT&CK");
 }
 
@@ -74,8 +73,8 @@ export function addThreatFromTag(doc: Doc, tape: Tape, tok: i32): void {
   if (prefixed) p = 6;
   // Tactic by id.
   if ((at(p) | 0x20) == 0x74 && (at(p + 1) | 0x20) == 0x61 && digitsAt(p + 2, 4)) {
-    for (let r = 0; r < TACTICS.length / 3; r++) {
-      const id = TACTICS[r * 3];
+    for (let r = 0; r < TACTICS.length / COLUMNS; r++) {
+      const id = TACTICS[r * COLUMNS];
       let same = true;
       for (let i = 2; i < 6; i++) if (at(p + i) != <i32>id.charCodeAt(i)) { same = false; break; }
       if (same) { addTactic(doc, r); return; }
@@ -137,7 +136,7 @@ export function addThreatFromTag(doc: Doc, tape: Tape, tok: i32): void {
 /** Tag spellings of the tactics, by TACTICS row. */
 function tacticNames(): string[] {
   const names: string[] = [];
-  for (let r = 0; r < TACTICS.length / 3; r++) names.push(TACTICS[r * 3 + 1]);
+  for (let r = 0; r < TACTICS.length / COLUMNS; r++) names.push(TACTICS[r * COLUMNS + 1]);
   return names;
 }
 const TACTIC_NAMES = new KeyTable(tacticNames());

@@ -55,8 +55,8 @@ export function writeHecEnvelope(
     // Most set fields have no CIM name: passed over on their flags byte.
     if ((<i32>load<u8>(FIELD_FLAGS + <usize>f) & FIELD_CIM) == 0) continue;
     const field = unchecked(FIELDS[f]);
-    let n = doc.first(f);
-    if (n < 0) continue;
+    // A set field's first value is its own node (Doc.first(f) == f).
+    let n = f;
     if (!first) out.byte(0x2c);
     first = false;
     out.bytes(changetype<usize>(field.cimKey), field.cimKey.byteLength);
