@@ -42,8 +42,6 @@ export class Doc {
   private nodes: usize = heap.alloc(<usize>(FIRST_NODES + 64) * NODE_BYTES);
   private nodeCount: i32 = FIRST_NODES;
   private nodeRoom: i32 = FIRST_NODES + 64;
-  /** The last node of field f's values; read only when f has one. */
-  private tails: StaticArray<i32> = new StaticArray<i32>(FIELDS.length);
   private scratchA: ByteBuf = new ByteBuf();
   private scratchB: ByteBuf = new ByteBuf();
   /** Bit f of word f >> 6: field f got a value since the last reset. A
@@ -198,21 +196,27 @@ export class Doc {
   @inline private putFirst(f: i32, kind: i32, a: i32, b: i32): void {
     const p = this.nodes + (<usize>f << 4);
     store<i32>(p, kind); store<i32>(p, a, 4); store<i32>(p, b, 8); store<i32>(p, -1, 12);
-    unchecked(this.tails[f] = f);
     unchecked(this.setBits[f >> 6] |= (<u64>1) << <u64>(f & 63));
   }
 
-  /** Adds value (kind, a, b) after field f's values. */
+  /** Adds value (kind, a, b) after field f's values. A list is found
+   *  by its links (lists are short, and most fields are set once: keeping
+   *  each field's last node would cost every set a store). */
   @inline private append(f: i32, kind: i32, a: i32, b: i32): void {
     if (!this.has(f)) { this.putFirst(f, kind, a, b); return; }
     const n = this.nodeCount;
     if (n >= this.nodeRoom) this.growNodes();
-    const p = this.nodes + (<usize>n << 4);
+    const nodes = this.nodes;
+    const p = nodes + (<usize>n << 4);
     store<i32>(p, kind); store<i32>(p, a, 4); store<i32>(p, b, 8); store<i32>(p, -1, 12);
     this.nodeCount = n + 1;
-    const tail = changetype<usize>(this.tails) + (<usize>f << 2);
-    store<i32>(this.nodes + (<usize>load<i32>(tail) << 4), n, 12);
-    store<i32>(tail, n);
+    let last = f;
+    while (true) {
+      const next = load<i32>(nodes + (<usize>last << 4), 12);
+      if (next < 0) break;
+      last = next;
+    }
+    store<i32>(nodes + (<usize>last << 4), n, 12);
   }
 
   private growNodes(): void {
