@@ -162,6 +162,14 @@ export class Doc {
     }
   }
 
+  /** Adds a value as it was taken before for an input of the same bytes
+   *  (map/tag_memo.ts): no type check and no comparison, which gave the
+   *  same answer then. A V_TEXT value's bytes are the text composed since
+   *  `a` (beginText). */
+  appendKept(f: i32, kind: i32, a: i32): void {
+    this.append(f, kind, a, kind == V_TEXT ? this.text.len : 0);
+  }
+
   /** Appends the decoded text of a field's first value to `out`. */
   valueText(f: i32, out: ByteBuf): bool {
     const n = this.first(f);

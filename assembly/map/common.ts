@@ -7,6 +7,7 @@ import { Tape, T_ARR, T_STR } from "../json/tape";
 import { Instant, readInstant, writeRfc3339, readSmallInt } from "../text/time";
 import { severityLabel } from "./severity";
 import { addThreatFromTag } from "./mitre";
+import { tagFieldsEmpty, replayTags, keepTags } from "./tag_memo";
 import { writeMac } from "../text/net";
 import * as F from "./ids";
 
@@ -33,10 +34,19 @@ export function setSeverity(doc: Doc, tok: i32): void {
   if (label.length > 0) doc.setConst(F.LOG_LEVEL, label);
 }
 
-/** Tags from a list of strings, with the ATT&CK entries they name. */
+/** Tags from a list of strings, with the ATT&CK entries they name. A list
+ *  with the bytes of the last one gets the values that one got
+ *  (map/tag_memo.ts). */
 export function setTags(doc: Doc, tok: i32): void {
   const tape = doc.tape;
   if (tok < 0 || tape.kind(tok) != T_ARR) return;
+  const fresh = tagFieldsEmpty(doc);
+  if (fresh && replayTags(doc, tape, tok)) return;
+  addTags(doc, tape, tok);
+  if (fresh) keepTags(doc, tape, tok);
+}
+
+function addTags(doc: Doc, tape: Tape, tok: i32): void {
   const end = tape.next(tok);
   let c = tok + 1;
   while (c < end) {
