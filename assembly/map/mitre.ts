@@ -14,6 +14,13 @@ import {
   SUBTECHNIQUE_ID, SUBTECHNIQUE_NAME, SUBTECHNIQUE_REFERENCE,
 } from "./ids";
 
+/** Every field this file sets (map/tag_memo.ts replays them). */
+export const THREAT_FIELDS: StaticArray<i32> = [
+  THREAT_FRAMEWORK, TACTIC_ID, TACTIC_NAME, TACTIC_REFERENCE,
+  TECHNIQUE_ID, TECHNIQUE_NAME, TECHNIQUE_REFERENCE,
+  SUBTECHNIQUE_ID, SUBTECHNIQUE_NAME, SUBTECHNIQUE_REFERENCE,
+];
+
 // id, tag spelling, display name, reference (a literal, so that the
 // document holds it as a constant, not as text composed per record)
 const TACTICS: string[] = [

@@ -17,13 +17,17 @@ import { Doc, V_TOKEN, V_TEXT, V_CONST } from "../ecs/doc";
 import { Tape } from "../json/tape";
 import { sameBytes } from "../text/keytable";
 import * as F from "./ids";
+import { THREAT_FIELDS } from "./mitre";
 
-/** The fields a tag list sets (map/common.ts setTags, map/mitre.ts). */
-const FIELDS_SET: StaticArray<i32> = [
-  F.TAGS, F.THREAT_FRAMEWORK, F.TACTIC_ID, F.TACTIC_NAME, F.TACTIC_REFERENCE,
-  F.TECHNIQUE_ID, F.TECHNIQUE_NAME, F.TECHNIQUE_REFERENCE,
-  F.SUBTECHNIQUE_ID, F.SUBTECHNIQUE_NAME, F.SUBTECHNIQUE_REFERENCE,
-];
+/** The fields a tag list sets: tags (map/common.ts, setTags) and those
+ *  mitre.ts lists as its own. */
+function fieldsSet(): StaticArray<i32> {
+  const fields = new StaticArray<i32>(THREAT_FIELDS.length + 1);
+  fields[0] = F.TAGS;
+  for (let i = 0; i < THREAT_FIELDS.length; i++) fields[i + 1] = THREAT_FIELDS[i];
+  return fields;
+}
+const FIELDS_SET = fieldsSet();
 /** Lists longer than this are mapped as usual, not kept. */
 const MAX_LIST_BYTES: i32 = 4096;
 
