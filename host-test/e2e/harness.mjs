@@ -146,9 +146,11 @@ function canConnect(port) {
  * memory for log checks.
  */
 export class FluentBitProcess {
-  constructor({ bin, config, env, logPath, readyPorts }) {
+  /** args: the whole command line after bin; default `-c config`. */
+  constructor({ bin, config, args = null, env, logPath, readyPorts }) {
     this.bin = bin;
     this.config = config;
+    this.args = args ?? ['-c', config];
     this.env = env;
     this.logPath = logPath;
     this.readyPorts = readyPorts;
@@ -161,7 +163,7 @@ export class FluentBitProcess {
     const logStream = createWriteStream(this.logPath, { flags: 'a' });
     // Only the variables given: the suite must not depend on the caller's
     // environment, and the shipped config must not pick up stray values.
-    this.child = spawn(this.bin, ['-c', this.config], {
+    this.child = spawn(this.bin, this.args, {
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
