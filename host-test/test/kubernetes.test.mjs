@@ -32,6 +32,8 @@ import {
   stageOverlay,
 } from '../k8s/render.mjs';
 import { BASES, EXAMPLE_SECRET_ENV } from '../k8s/bases.mjs';
+import { sidekickHeaders } from '../k8s/falcosidekick.mjs';
+import { CHARTS, buildHelm, chartDir, findHelm, helmTemplate } from '../k8s/helm.mjs';
 
 const kustomize = findKustomize();
 const go = findGo();
@@ -51,6 +53,11 @@ const envFile = (text) =>
       .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
   );
 
+// Each base's rendered objects and its container, for the Helm values'
+// tests to compare with.
+const BASE_OBJECTS = {};
+const BASE_POD = {};
+
 const matches = (selector, labels) => Object.entries(selector).every(([k, v]) => labels?.[k] === v);
 
 for (const [shipper, base] of Object.entries(BASES)) {
@@ -68,6 +75,8 @@ for (const [shipper, base] of Object.entries(BASES)) {
       const overlay = stageOverlay(baseDir, base.components);
       decoded = decode(checker, render(kustomize, overlay));
       objects = decoded.results.map((r) => r.object);
+      BASE_OBJECTS[shipper] = objects;
+      BASE_POD[shipper] = find(objects, 'StatefulSet', base.workload).spec.template.spec.containers.find((c) => c.name === base.container);
       console.log(
         `${shipper}: ${kustomizeVersion()}; strict decode with k8s.io/api ${checkerApiVersion()}\n` +
           decoded.results
@@ -198,3 +207,123 @@ const EXAMPLE_SECRET_ENV_VALUES = Object.fromEntries(
     .filter((l) => l.includes('='))
     .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
 );
+
+// --- The values for the official Helm charts ------------------------------------
+
+const helmSkip = skipReason ?? (!findHelm() && !go ? 'SKIPPED: no helm (HELM_BIN or PATH) and no go to build it' : null);
+
+/** Runs a staged objects.sh (kubectl create --dry-run=client) and returns its YAML. */
+function objectsSh(stagedBase) {
+  return execFileSync('sh', [join(stagedBase, 'kubernetes', 'helm', 'objects.sh')], { encoding: 'utf8', maxBuffer: 64 << 20 });
+}
+
+describe.skipIf(helmSkip)('Helm values rendered by the official charts and decoded strictly', () => {
+  let helm;
+  let checker;
+  let dir;
+  const rendered = {};
+
+  beforeAll(() => {
+    checker = buildChecker(go);
+    helm = findHelm() ?? buildHelm(go);
+    console.log(`helm: ${execFileSync(helm, ['version', '--short'], { encoding: 'utf8' }).trim()} at ${helm}`);
+    dir = makeTempDir('sysdig-k8s-helm-');
+  }, 1800000);
+
+  afterAll(async () => {
+    if (dir) await removeDir(dir);
+  });
+
+  /** objects.sh and the chart with the values, decoded; logs per object. */
+  const renderChart = (ctx, shipper, chart, valuesFile, release) => {
+    const chartPath = chartDir(chart);
+    if (!chartPath) ctx.skip(`SKIPPED: ${CHARTS[chart].variable} does not name a chart folder (${CHARTS[chart].repository}); the ${chart} chart was NOT rendered`);
+    const staged = stageBase(shipper, join(dir, `${chart}-${release}`), EXAMPLE_SECRET_ENV);
+    const own = shipper && chart !== 'falco' ? decode(checker, objectsSh(staged)) : { status: 0, results: [] };
+    const text = helmTemplate(helm, { release, chart: chartPath, namespace: 'sysdig-normalizer', values: [join(staged, valuesFile)] });
+    const charted = decode(checker, text);
+    const results = [...own.results, ...charted.results];
+    console.log(
+      `${chart} chart (${chartPath}) with ${shipper}/${valuesFile}; strict decode with k8s.io/api ${checkerApiVersion()}\n` +
+        results.map((r) => `  ${r.ok ? 'ok  ' : 'FAIL'} ${r.apiVersion} ${r.kind} ${r.name}${r.error ? `: ${r.error}` : ''}`).join('\n'),
+    );
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+    return { staged, objects: results.map((r) => r.object) };
+  };
+
+  it('fluent/fluent-bit with fluent-bit-values.yaml: the same pipeline, module, settings and Secret as the base', (ctx) => {
+    const { objects } = renderChart(ctx, 'fluent-bit', 'fluent-bit', 'kubernetes/helm/fluent-bit-values.yaml', 'sysdig-normalizer');
+    rendered['fluent-bit'] = objects;
+    const workload = find(objects, 'Deployment', 'sysdig-normalizer-fluent-bit');
+    expect(workload.spec.replicas).toBe(1);
+    expect(workload.spec.strategy.type).toBe('Recreate');
+    const root = join(dir, 'fluent-bit-pod');
+    mkdirSync(root);
+    const container = mountPod(objects, workload, 'fluent-bit', root);
+    expect(container.image).toBe(BASES['fluent-bit'].image);
+    const env = containerEnv(objects, container);
+    const configFile = container.args[container.args.indexOf('-c') + 1];
+    expect(readFileSync(join(root, configFile)).equals(readFileSync(join(REPO_ROOT, 'fluent-bit/sysdig-to-elasticsearch-and-splunk.yaml')))).toBe(true);
+    expect(readFileSync(join(root, env.SYSDIG_NORMALIZER_MODULE)).equals(readFileSync(join(REPO_ROOT, 'build/sysdig_normalizer.wasm')))).toBe(true);
+    for (const [name, wanted] of Object.entries(EXAMPLE_SECRET_ENV_VALUES)) expect(env[name], name).toBe(wanted);
+    const claim = container.volumeMounts.find((m) => env.PIPELINE_STORAGE_PATH.startsWith(`${m.mountPath}/`));
+    const volume = workload.spec.template.spec.volumes.find((v) => v.name === claim.name);
+    expect(find(objects, 'PersistentVolumeClaim', volume.persistentVolumeClaim.claimName)).toBeDefined();
+    const service = find(objects, 'Service', 'sysdig-normalizer-fluent-bit');
+    expect(service.spec.ports.find((p) => p.name === 'webhook')).toMatchObject({ port: 8088, targetPort: 'webhook' });
+    expect(matches(service.spec.selector, workload.spec.template.metadata.labels)).toBe(true);
+    const portNames = container.ports.map((p) => p.name);
+    for (const probe of [container.readinessProbe, container.livenessProbe]) expect(portNames).toContain(probe.httpGet.port);
+    // The same command line, probes and lock-down as the base's pod.
+    const basePod = BASE_POD['fluent-bit'];
+    expect(container.args.slice(2)).toEqual(basePod.args.slice(2));
+    expect(container.readinessProbe.httpGet.path).toBe(basePod.readinessProbe.httpGet.path);
+    expect(container.livenessProbe.httpGet.path).toBe(basePod.livenessProbe.httpGet.path);
+    expect(container.securityContext).toEqual(basePod.securityContext);
+    expect(container.resources).toEqual(basePod.resources);
+  });
+
+  it('vector/vector (Aggregator) with vector-values.yaml: a claim per replica, the same vector.yaml, program and Secret', (ctx) => {
+    const { objects } = renderChart(ctx, 'vector', 'vector', 'kubernetes/helm/vector-values.yaml', 'sysdig-normalizer-vector');
+    const workload = find(objects, 'StatefulSet', 'sysdig-normalizer-vector');
+    expect(workload.spec.replicas).toBe(2);
+    expect(workload.spec.volumeClaimTemplates.map((t) => t.metadata.name)).toEqual(['data']);
+    const root = join(dir, 'vector-pod');
+    mkdirSync(root);
+    const container = mountPod(objects, workload, 'vector', root);
+    expect(container.image).toBe(BASES.vector.image);
+    const env = containerEnv(objects, container);
+    for (const config of container.args.filter((_, i) => container.args[i - 1] === '--config')) {
+      const repoFile = config.endsWith('vector.yaml') ? 'vector/vector.yaml' : 'vector/kubernetes/api.yaml';
+      expect(readFileSync(join(root, config)).equals(readFileSync(join(REPO_ROOT, repoFile))), config).toBe(true);
+    }
+    for (const file of Object.keys(BASES.vector.configFiles['sysdig-normalizer-vector-vrl'])) {
+      expect(readFileSync(join(root, env.SYSDIG_NORMALIZER_VRL_DIR, file)).equals(readFileSync(join(REPO_ROOT, 'vector/vrl', file))), file).toBe(true);
+    }
+    const data = container.volumeMounts.find((m) => m.name === 'data');
+    expect(data.mountPath).toBe(env.VECTOR_DATA_DIR);
+    const service = find(objects, 'Service', 'sysdig-normalizer-vector');
+    expect(service.spec.ports).toEqual([{ name: 'webhook', port: 8088, targetPort: 'webhook', protocol: 'TCP' }]);
+    const basePod = BASE_POD.vector;
+    expect(container.args).toEqual(basePod.args.map((a) => a.replace('/etc/sysdig-normalizer/config/', '/etc/vector/')));
+    expect(container.securityContext).toEqual(basePod.securityContext);
+    expect(find(objects, 'PodDisruptionBudget', 'sysdig-normalizer-vector').spec.maxUnavailable).toBe(1);
+  });
+
+  it("falcosecurity/falco with falco-values.yaml: Falcosidekick posts to the webhook Service with the token of the shipper's Secret", (ctx) => {
+    const { objects } = renderChart(ctx, 'fluent-bit', 'falco', 'kubernetes/helm/falco-values.yaml', 'falco');
+    const sidekick = objects.find((o) => o.kind === 'Deployment' && o.metadata.name.endsWith('falcosidekick'));
+    expect(sidekick, 'a Falcosidekick Deployment').toBeDefined();
+    const shipper = BASE_OBJECTS['fluent-bit'];
+    const container = sidekick.spec.template.spec.containers[0];
+    const env = containerEnv([...objects, ...shipper], container);
+    const token = EXAMPLE_SECRET_ENV_VALUES.SYSDIG_WEBHOOK_TOKEN;
+    expect(env.WEBHOOK_CUSTOMHEADERS).toBe(`Authorization:Splunk ${token}`);
+    expect(sidekickHeaders(env.WEBHOOK_CUSTOMHEADERS)).toEqual({ Authorization: `Splunk ${token}` });
+    const address = new URL(env.WEBHOOK_ADDRESS);
+    const service = find(shipper, 'Service', address.hostname);
+    expect(service, `${address.hostname} is the shipper's Service`).toBeDefined();
+    expect(service.spec.ports.map((p) => p.port)).toContain(Number(address.port));
+    expect(address.pathname).toBe('/services/collector/event');
+  });
+});
