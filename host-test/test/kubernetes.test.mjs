@@ -210,7 +210,15 @@ const EXAMPLE_SECRET_ENV_VALUES = Object.fromEntries(
 
 // --- The values for the official Helm charts ------------------------------------
 
-const helmSkip = skipReason ?? (!findHelm() && !go ? 'SKIPPED: no helm (HELM_BIN or PATH) and no go to build it' : null);
+const helmSkip =
+  skipReason ??
+  (Object.keys(CHARTS).every((name) => !chartDir(name))
+    ? `SKIPPED: none of ${Object.values(CHARTS).map((c) => c.variable).join(', ')} names a chart folder ` +
+      '(the official charts are on GitHub, not in a registry); the Helm values were NOT rendered'
+    : !findHelm() && !go
+      ? 'SKIPPED: no helm (HELM_BIN or PATH) and no go to build it; the Helm values were NOT rendered'
+      : null);
+if (helmSkip && !skipReason) console.warn(`\n${'!'.repeat(78)}\n${helmSkip}\n${'!'.repeat(78)}\n`);
 
 /** Runs a staged objects.sh (kubectl create --dry-run=client) and returns its YAML. */
 function objectsSh(stagedBase) {
