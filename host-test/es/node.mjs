@@ -9,6 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import {
   copyFileSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync,
 } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,15 +53,20 @@ function run(cmd, args, opts = {}) {
  *   modules/transport-netty4/  the netty layer, loaded as a module; its netty
  *             jars must not also be on the class path (jar hell)
  *   config/   log4j2.properties
- *   classes/  EsNode.class
- * Returns { home, java } or { skip: reason }. Built in a temporary folder and
- * renamed into place, so two test files preparing at once cannot collide.
+ *   classes-<hash of EsNode.java>/  EsNode.class (see compileLauncher)
+ * Returns { home, java, classes } or { skip: reason }. Built in a temporary
+ * folder and renamed into place, so two test files preparing at once cannot
+ * collide.
  */
 export function prepare() {
   const { java, javac, jar } = findJava();
   if (!java || !javac || !jar) return { skip: 'no java, javac and jar (JDK 17 or later) on PATH or in JAVA_HOME' };
   const home = join(cacheRoot(), 'home');
-  if (existsSync(join(home, 'classes', 'EsNode.class'))) return { home, java };
+  try {
+    if (existsSync(join(home, 'lib'))) return { home, java, classes: compileLauncher(home, javac) };
+  } catch (err) {
+    return { skip: `could not compile the node's launcher: ${err.message.slice(0, 2000)}` };
+  }
   const mvn = onPath('mvn');
   if (!mvn) return { skip: 'no mvn on PATH to fetch the Elasticsearch server jars from Maven Central' };
   const work = `${home}.tmp-${process.pid}`;
@@ -89,17 +95,38 @@ export function prepare() {
     mkdirSync(join(work, 'config'), { recursive: true });
     copyFileSync(join(here, 'log4j2.properties'), join(work, 'config', 'log4j2.properties'));
     writeFileSync(join(work, 'config', 'elasticsearch.yml'), '');
-    run(javac, ['-d', join(work, 'classes'), '-cp', join(lib, '*'), join(here, 'EsNode.java')]);
     rmSync(jars, { recursive: true, force: true });
     mkdirSync(dirname(home), { recursive: true });
     try {
       renameSync(work, home);
     } catch (err) {
-      if (!existsSync(join(home, 'classes', 'EsNode.class'))) throw err;
+      if (!existsSync(join(home, 'lib'))) throw err;
     }
-    return { home, java };
+    return { home, java, classes: compileLauncher(home, javac) };
   } catch (err) {
     return { skip: `could not prepare Elasticsearch ${ES_VERSION} from Maven Central: ${err.message.slice(0, 2000)}` };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** The launcher's classes, compiled once per version of EsNode.java into a
+ *  folder named by its hash: the cache is shared by checkouts of different
+ *  versions. */
+function compileLauncher(home, javac) {
+  const source = join(here, 'EsNode.java');
+  const hash = createHash('sha256').update(readFileSync(source)).digest('hex').slice(0, 12);
+  const classes = join(home, `classes-${hash}`);
+  if (existsSync(join(classes, 'EsNode.class'))) return classes;
+  const work = `${classes}.tmp-${process.pid}`;
+  try {
+    run(javac, ['-d', work, '-cp', join(home, 'lib', '*'), source]);
+    try {
+      renameSync(work, classes);
+    } catch (err) {
+      if (!existsSync(join(classes, 'EsNode.class'))) throw err;
+    }
+    return classes;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -108,8 +135,8 @@ export function prepare() {
 /** A node on a port of its own, with its data in `dataDir`. It can be
  *  stopped and started again on the same port and data (an outage). */
 export class ElasticsearchNode {
-  constructor({ home, java, dataDir, logPath }) {
-    Object.assign(this, { home, java, dataDir, logPath });
+  constructor({ home, java, classes, dataDir, logPath, lib = join(home, 'lib'), configDir = null, jvmOptions = [] }) {
+    Object.assign(this, { home, java, classes, dataDir, logPath, lib, configDir, jvmOptions });
     this.child = null;
     this.log = '';
   }
@@ -121,9 +148,10 @@ export class ElasticsearchNode {
     this.transportPort ??= await freePort();
     const log = createWriteStream(this.logPath, { flags: 'a' });
     this.child = spawn(this.java, [
-      '-Xms512m', '-Xmx512m', '-XX:+UseSerialGC', '-Djava.awt.headless=true',
-      '-cp', `${join(this.home, 'lib', '*')}${delimiter}${join(this.home, 'classes')}`,
+      '-Xms512m', '-Xmx512m', '-XX:+UseSerialGC', '-Djava.awt.headless=true', ...this.jvmOptions,
+      '-cp', `${join(this.lib, '*')}${delimiter}${this.classes}`,
       'EsNode', this.home, String(this.port), String(this.transportPort), this.dataDir,
+      ...(this.configDir ? [this.configDir] : []),
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     const append = (chunk) => { this.log += chunk; log.write(chunk); };
     this.child.stdout.on('data', append);
@@ -135,8 +163,8 @@ export class ElasticsearchNode {
     await waitFor(async () => {
       if (exit) throw new Error(`Elasticsearch exited during start (${JSON.stringify(exit)}):\n${this.log.slice(-4000)}`);
       try {
-        const res = await fetch(`${this.url}/_cluster/health?wait_for_status=yellow&timeout=1s`);
-        return res.ok;
+        const res = await this.request('GET', '/_cluster/health?wait_for_status=yellow&timeout=1s');
+        return res.status === 200;
       } catch {
         return false;
       }

@@ -4,7 +4,9 @@
 //  - elasticsearch/component-template-mappings.json  → _component_template/sysdig@mappings
 //  - elasticsearch/index-template.json               → _index_template/sysdig-events
 //  - elasticsearch/data-stream-template.json         → _index_template/logs-sysdig
-// `npm run gen` writes them; elasticsearch.test.mjs fails when they drift.
+// and the same three for OpenSearch under elasticsearch/opensearch/ (see
+// opensearch.mjs). `npm run gen` writes them; elasticsearch.test.mjs fails
+// when they drift.
 import { readFieldTable } from '../field-table.mjs';
 
 /** Component template names, as installed by elasticsearch/install.sh. */
@@ -74,13 +76,15 @@ function sortDeep(value) {
   return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortDeep(value[k])]));
 }
 
-/** The `mappings` object shared by both templates. */
-export function buildMappings(fields = readFieldTable()) {
+/** Elasticsearch's mapping of a payload root. */
+export const FLATTENED_PAYLOAD = { type: 'flattened', ignore_above: FLATTENED_IGNORE_ABOVE, depth_limit: 20 };
+
+/** The `mappings` object shared by both templates; `payload` is the mapping
+ *  of each payload root (OpenSearch has no `flattened`). */
+export function buildMappings(fields = readFieldTable(), { payload = FLATTENED_PAYLOAD } = {}) {
   const properties = {};
   for (const f of [...fields, ...SHIPPER_FIELDS]) insert(properties, f.path, leafMapping(f.path, f.type));
-  for (const root of PAYLOAD_ROOTS) {
-    insert(properties, root, { type: 'flattened', ignore_above: FLATTENED_IGNORE_ABOVE, depth_limit: 20 });
-  }
+  for (const root of PAYLOAD_ROOTS) insert(properties, root, { ...payload });
   return {
     // Anything the table does not declare stays in _source, unindexed:
     // no field explosion and no mapping conflict can reject an event.
@@ -90,9 +94,9 @@ export function buildMappings(fields = readFieldTable()) {
   };
 }
 
-export function buildComponentTemplate(fields) {
+export function buildComponentTemplate(fields, mappingOptions) {
   return {
-    template: { mappings: buildMappings(fields) },
+    template: { mappings: buildMappings(fields, mappingOptions) },
     _meta: {
       description: 'sysdig-normalizer: ECS fields and the kept payload, generated from assembly/ecs/fields.ts',
       managed_by: 'sysdig-normalizer',

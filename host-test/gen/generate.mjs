@@ -6,10 +6,11 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generatedFiles as elasticsearch } from './elasticsearch.mjs';
 import { generatedFiles as kibana } from './kibana.mjs';
+import { generatedFiles as opensearch } from './opensearch.mjs';
 import { generatedFiles as vrlFields } from '../../vector/tools/gen-fields-vrl.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const generators = [elasticsearch, kibana, vrlFields];
+const generators = [elasticsearch, opensearch, kibana, vrlFields];
 for (const gen of generators) {
   for (const [path, text] of Object.entries(await gen())) {
     mkdirSync(dirname(join(root, path)), { recursive: true });

@@ -16,6 +16,7 @@ import { loadFilter } from '../host.mjs';
 import { readFieldTable } from '../field-table.mjs';
 import { generatedFiles, buildMappings, PAYLOAD_ROOTS, SHIPPER_FIELDS } from '../gen/elasticsearch.mjs';
 import { generatedFiles as kibanaFiles, DATA_VIEW_ID, KIBANA_FILE } from '../gen/kibana.mjs';
+import { generatedFiles as openSearchFiles } from '../gen/opensearch.mjs';
 import { kqlToQuery, readSavedObjects, structuralProblems, usedFields } from './kibana.mjs';
 import { ElasticsearchNode, prepare, ES_VERSION } from '../es/node.mjs';
 import { REPO_ROOT, makeTempDir, removeDir } from '../e2e/harness.mjs';
@@ -41,7 +42,7 @@ function mappedLeaves(properties, prefix = '', out = {}) {
 
 describe('generated Elasticsearch templates', () => {
   it('are committed as the field table generates them (npm run gen)', () => {
-    for (const [path, text] of Object.entries({ ...generatedFiles(), ...kibanaFiles() })) {
+    for (const [path, text] of Object.entries({ ...generatedFiles(), ...openSearchFiles(), ...kibanaFiles() })) {
       expect(readFileSync(join(REPO_ROOT, path), 'utf8'), `${path} is stale: run npm run gen`).toBe(text);
     }
   });
@@ -290,7 +291,7 @@ describe.skipIf(setup.skip)(`on a real Elasticsearch ${ES_VERSION} node`, () => 
     // must pass that refusal on and fail, not carry on.
     const ilm = installTemplates({ ES_REPLICAS: '0', ES_ILM_POLICY: 'sysdig-30d' });
     expect(ilm.status).not.toBe(0);
-    expect(ilm.stderr).toMatch(/sysdig@custom failed \(400\).*unknown setting \[index\.lifecycle\.name\]/);
+    expect(ilm.stderr).toMatch(/sysdig@custom failed \(HTTP 400\).*unknown setting \[index\.lifecycle\.name\]/);
     const unreachable = installTemplates({ ES_URL: 'http://127.0.0.1:1' });
     expect(unreachable.status).not.toBe(0);
   });
