@@ -18,7 +18,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import {
-  FluentBitProcess, PIPELINE_CONFIG, freePort, makeTempDir, removeDir, sleep,
+  FluentBitProcess, PIPELINE_CONFIG, envFileDefaults, freePort, makeTempDir, removeDir, sleep,
 } from '../e2e/harness.mjs';
 import { SAMPLE_SHAPES } from '../test/samples.mjs';
 
@@ -89,6 +89,7 @@ export async function runSoak({ fluentBit, modulePath, records, senders, batch, 
     bin: fluentBit, config: PIPELINE_CONFIG,
     // The shipped defaults, but for the loopback addresses and the buffer's place.
     env: {
+      ...envFileDefaults(),
       SYSDIG_NORMALIZER_MODULE: modulePath,
       SYSDIG_WEBHOOK_LISTEN: '127.0.0.1', SYSDIG_WEBHOOK_PORT: String(webhook), SYSDIG_WEBHOOK_TOKEN: WEBHOOK_TOKEN,
       ES_HOST: '127.0.0.1', ES_PORT: String(receiverEs), ES_TLS: 'off', ES_INDEX: 'sysdig-soak',

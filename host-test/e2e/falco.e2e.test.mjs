@@ -317,22 +317,26 @@ for (const variant of variants) {
       { allowedErrors: HANDSHAKE_ERRORS },
     );
 
-    it('Falco http_output listener: Fluent Bit does not start without the CA file (fail closed)', async (ctx) => {
+    it('Falco http_output listener: Fluent Bit does not start without the CA file, unset or empty (fail closed)', async (ctx) => {
       if (variant.skipReason) ctx.skip(variant.skipReason);
       const rig = await falcoRig('no-ca');
       try {
         await rig.start({ env: rig.falcoEnv });
         await rig.pipeline.stop();
-        const env = rig.pipelineEnv();
-        delete env.FALCO_HTTP_OUTPUT_TLS_CA_FILE;
-        const unconfigured = new FluentBitProcess({
-          bin: fluentBit, config: FALCO_CONFIG, env, logPath: join(rig.dir, 'no-ca.log'), readyPorts: [rig.falcoPort],
-        });
-        // The Falco listener never opens: Fluent Bit stops at initialisation.
-        await expect(unconfigured.start()).rejects.toThrow(/exited during start/);
-        expect(unconfigured.log).toMatch(/ca_file '\/FALCO_HTTP_OUTPUT_TLS_CA_FILE-is-not-set'/);
-        expect(unconfigured.log).toMatch(/input initialization failed/);
-        await unconfigured.stop();
+        for (const [name, value] of [['unset', undefined], ['empty', '']]) {
+          const env = rig.pipelineEnv();
+          if (value === undefined) delete env.FALCO_HTTP_OUTPUT_TLS_CA_FILE;
+          else env.FALCO_HTTP_OUTPUT_TLS_CA_FILE = value;
+          const unconfigured = new FluentBitProcess({
+            bin: fluentBit, config: FALCO_CONFIG, env, logPath: join(rig.dir, `no-ca-${name}.log`), readyPorts: [rig.falcoPort],
+          });
+          // The Falco listener never opens: Fluent Bit stops at initialisation,
+          // on the CA path "/" (a directory), instead of trusting the system's CAs.
+          await expect(unconfigured.start(), name).rejects.toThrow(/exited during start/);
+          expect(unconfigured.log, name).toMatch(/ca_file '\/'/);
+          expect(unconfigured.log, name).toMatch(/input initialization failed/);
+          await unconfigured.stop();
+        }
       } finally {
         await rig.cleanup({ keep: keepTemp });
       }

@@ -18,6 +18,24 @@ export const PIPELINE_CONFIG = join(REPO_ROOT, 'fluent-bit', 'sysdig-to-elastics
 export const TWO_WEBHOOKS_CONFIG = join(REPO_ROOT, 'fluent-bit', 'sysdig-two-webhooks-to-elasticsearch-and-splunk.yaml');
 export const RECEIVER_CONFIG = fileURLToPath(new URL('./receivers.yaml', import.meta.url));
 export const WASM_MODULE = join(REPO_ROOT, 'build', 'sysdig_normalizer.wasm');
+export const ENV_EXAMPLE = join(REPO_ROOT, 'fluent-bit', '.env.example');
+
+/**
+ * The variables of fluent-bit/.env.example, as a user gets them by copying
+ * the file: the shipped pipelines have no defaults of their own, so every
+ * test starts from these and overrides only what it must (ports, hosts,
+ * paths, tokens). A line is NAME=VALUE, taken literally.
+ */
+export function envFileDefaults(path = ENV_EXAMPLE) {
+  const env = {};
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (line.trim() === '' || line.startsWith('#')) continue;
+    const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line);
+    if (!match) throw new Error(`${path}: not NAME=VALUE: ${line}`);
+    env[match[1]] = match[2];
+  }
+  return env;
+}
 
 export function isExecutable(path) {
   try {

@@ -223,28 +223,39 @@ for (const variant of variants) {
       return shapes;
     }, BOTH);
 
-    e2e(
-      'fails closed when SYSDIG_WEBHOOK_TOKEN is not set',
-      async (rig) => {
-        const probes = await sendUnauthenticatedProbes(rig, { expectedStatus: [401, 403] });
-        // A header cannot carry the line break in the fallback token.
-        const raw = await rawRequest(
-          rig.ports.webhook,
-          `POST ${WEBHOOK_PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
-            'Authorization: Splunk SYSDIG_WEBHOOK_TOKEN is not set\nso every request is refused\r\n' +
-            `Content-Length: ${probes.bodyFor('raw-lf').length}\r\nConnection: close\r\n\r\n${probes.bodyFor('raw-lf')}`,
-        );
-        expect(raw.split('\r\n')[0]).not.toMatch(/ 2\d\d /);
-        // Even the right token for a configured pipeline is refused.
-        expect((await rig.send(probes.bodyFor('configured-token'))).status).toBe(403);
-        await new Promise((resolve) => setTimeout(resolve, 2000));
-        await expectProbesNowhere(rig, probes);
-        expect(rig.esProxy.requests).toHaveLength(0);
-        expect(rig.hecProxy.requests).toHaveLength(0);
-        return null;
-      },
-      { webhookToken: null },
-    );
+    // .env.example ships the token empty; a service may not set it at all.
+    for (const [state, webhookToken] of [['unset', null], ['empty', '']]) {
+      e2e(
+        `fails closed when SYSDIG_WEBHOOK_TOKEN is ${state}`,
+        async (rig) => {
+          const probes = await sendUnauthenticatedProbes(rig, { expectedStatus: [401, 403] });
+          // A header cannot carry the line break in the always-present token.
+          const raw = await rawRequest(
+            rig.ports.webhook,
+            `POST ${WEBHOOK_PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
+              'Authorization: Splunk SYSDIG_WEBHOOK_TOKEN is not set\nso every request is refused\r\n' +
+              `Content-Length: ${probes.bodyFor('raw-lf').length}\r\nConnection: close\r\n\r\n${probes.bodyFor('raw-lf')}`,
+          );
+          expect(raw.split('\r\n')[0]).not.toMatch(/ 2\d\d /);
+          // Nor the comma-joined list, nor the text before the line break.
+          for (const authorization of [
+            'Splunk SYSDIG_WEBHOOK_TOKEN is not set',
+            'Splunk SYSDIG_WEBHOOK_TOKEN is not set so every request is refused,',
+            'Splunk ,',
+          ]) {
+            expect((await rig.send(probes.bodyFor('sentinel-part'), { authorization })).status).toBe(403);
+          }
+          // Even the right token for a configured pipeline is refused.
+          expect((await rig.send(probes.bodyFor('configured-token'))).status).toBe(403);
+          await new Promise((resolve) => setTimeout(resolve, 2000));
+          await expectProbesNowhere(rig, probes);
+          expect(rig.esProxy.requests).toHaveLength(0);
+          expect(rig.hecProxy.requests).toHaveLength(0);
+          return null;
+        },
+        { webhookToken, ...BOTH },
+      );
+    }
 
     e2e(
       'with mutual TLS on, refuses clients without a trusted certificate or without the token',

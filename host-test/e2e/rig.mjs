@@ -13,6 +13,7 @@ import {
   PIPELINE_CONFIG,
   TWO_WEBHOOKS_CONFIG,
   RECEIVER_CONFIG,
+  envFileDefaults,
   freePort,
   makeTempDir,
   post,
@@ -67,9 +68,13 @@ export const LAYOUTS = {
 };
 
 export class Rig {
-  constructor({ fluentBit, modulePath, label, layout = LAYOUTS['one webhook'] }) {
+  /** receiverBin: the Fluent Bit that plays Elasticsearch and Splunk
+   *  (default: fluentBit), so that a release under test is not also its own
+   *  judge. */
+  constructor({ fluentBit, modulePath, label, layout = LAYOUTS['one webhook'], receiverBin = fluentBit }) {
     this.layout = layout;
     this.fluentBit = fluentBit;
+    this.receiverBin = receiverBin;
     this.modulePath = modulePath;
     this.label = label;
     this.dir = makeTempDir(`sysdig-e2e-${label}-`);
@@ -94,7 +99,7 @@ export class Rig {
     this.outDir = join(this.dir, 'received');
     mkdirSync(this.outDir, { recursive: true });
     this.receiver = await new FluentBitProcess({
-      bin: this.fluentBit,
+      bin: this.receiverBin,
       config: RECEIVER_CONFIG,
       env: {
         RECEIVER_ES_PORT: String(receiverEs),
@@ -114,8 +119,14 @@ export class Rig {
     return this;
   }
 
+  /**
+   * The pipeline's environment: fluent-bit/.env.example as shipped, with
+   * this rig's ports, hosts, paths and tokens. webhookToken null leaves
+   * SYSDIG_WEBHOOK_TOKEN out entirely (unset); '' keeps the file's empty line.
+   */
   pipelineEnv() {
     const env = {
+      ...envFileDefaults(),
       SYSDIG_NORMALIZER_MODULE: this.modulePath,
       SYSDIG_WEBHOOK_LISTEN: '127.0.0.1',
       ...(this.layout.twoWebhooks
@@ -138,7 +149,8 @@ export class Rig {
       PIPELINE_GRACE_SECONDS: '2',
       PIPELINE_LOG_LEVEL: 'info',
     };
-    if (this.webhookToken !== null) env.SYSDIG_WEBHOOK_TOKEN = this.webhookToken;
+    if (this.webhookToken === null) delete env.SYSDIG_WEBHOOK_TOKEN;
+    else env.SYSDIG_WEBHOOK_TOKEN = this.webhookToken;
     return { ...env, ...this.extraEnv };
   }
 

@@ -23,6 +23,7 @@ import { SAMPLE_SHAPES } from '../test/samples.mjs';
 import { parseExact } from '../host.mjs';
 import { checkSyslogRecord } from '../test/syslog-lines.mjs';
 import {
+  envFileDefaults,
   REPO_ROOT, WASM_MODULE, FluentBitProcess, findFluentBit, fluentBitVersion, freePort, hasOpenssl,
   makeTempDir, makeTestPki, post, removeDir, sleep, waitFor,
 } from './harness.mjs';
@@ -145,6 +146,7 @@ for (const [format, spec] of Object.entries(FORMATS)) {
           bin: fluentBit,
           config: join(REPO_ROOT, 'fluent-bit', spec.config),
           env: {
+            ...envFileDefaults(),
             SYSDIG_NORMALIZER_MODULE: WASM_MODULE,
             SYSDIG_WEBHOOK_LISTEN: '127.0.0.1',
             SYSDIG_WEBHOOK_PORT: String(webhookPort),
@@ -313,6 +315,7 @@ describe('simple examples: Mezmo (logdna output) and a generic webhook (http out
       bin: fluentBit,
       config: join(REPO_ROOT, 'fluent-bit', config),
       env: {
+        ...envFileDefaults(),
         SYSDIG_NORMALIZER_MODULE: WASM_MODULE, SYSDIG_WEBHOOK_LISTEN: '127.0.0.1', SYSDIG_WEBHOOK_PORT: String(webhookPort),
         SYSDIG_WEBHOOK_TOKEN: WEBHOOK_TOKEN, PIPELINE_STORAGE_PATH: join(dir, `storage-${config}`), PIPELINE_FLUSH_INTERVAL: '0.5',
         ...env(sink.port),

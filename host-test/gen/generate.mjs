@@ -8,9 +8,10 @@ import { generatedFiles as elasticsearch } from './elasticsearch.mjs';
 import { generatedFiles as kibana } from './kibana.mjs';
 import { generatedFiles as opensearch } from './opensearch.mjs';
 import { generatedFiles as vrlFields } from '../../vector/tools/gen-fields-vrl.mjs';
+import { generatedFiles as fluentBitReleases } from './fluent-bit-releases.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const generators = [elasticsearch, opensearch, kibana, vrlFields];
+const generators = [elasticsearch, opensearch, kibana, vrlFields, fluentBitReleases];
 for (const gen of generators) {
   for (const [path, text] of Object.entries(await gen())) {
     mkdirSync(dirname(join(root, path)), { recursive: true });
