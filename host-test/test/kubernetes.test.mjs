@@ -125,6 +125,10 @@ for (const [shipper, base] of Object.entries(BASES)) {
         const configMap = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith(`${name}-`));
         expect(configMap, name).toBeDefined();
         const keys = keysOf(configMap);
+        // Kustomize takes no globs: a file added to the repository must be
+        // named in the generator (fluent-bit/Kustomization, vector/Kustomization).
+        const missing = Object.entries(files).filter(([key]) => !keys.has(key)).map(([, path]) => path);
+        expect(missing, `not in the ${name} generator of ${shipper}/Kustomization`).toEqual([]);
         expect([...keys.keys()].sort()).toEqual(Object.keys(files).sort());
         for (const [key, path] of Object.entries(files)) {
           expect(keys.get(key).equals(readFileSync(join(REPO_ROOT, path))), `${name} ${key} = ${path}`).toBe(true);
