@@ -135,8 +135,10 @@ function compileLauncher(home, javac) {
 /** A node on a port of its own, with its data in `dataDir`. It can be
  *  stopped and started again on the same port and data (an outage). */
 export class ElasticsearchNode {
-  constructor({ home, java, classes, dataDir, logPath, lib = join(home, 'lib'), configDir = null, jvmOptions = [] }) {
-    Object.assign(this, { home, java, classes, dataDir, logPath, lib, configDir, jvmOptions });
+  constructor({
+    home, java, classes, dataDir, logPath, lib = join(home, 'lib'), configDir = null, jvmOptions = [], mainClass = 'EsNode',
+  }) {
+    Object.assign(this, { home, java, classes, dataDir, logPath, lib, configDir, jvmOptions, mainClass });
     this.child = null;
     this.log = '';
   }
@@ -150,7 +152,7 @@ export class ElasticsearchNode {
     this.child = spawn(this.java, [
       '-Xms512m', '-Xmx512m', '-XX:+UseSerialGC', '-Djava.awt.headless=true', ...this.jvmOptions,
       '-cp', `${join(this.lib, '*')}${delimiter}${this.classes}`,
-      'EsNode', this.home, String(this.port), String(this.transportPort), this.dataDir,
+      this.mainClass, this.home, String(this.port), String(this.transportPort), this.dataDir,
       ...(this.configDir ? [this.configDir] : []),
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     const append = (chunk) => { this.log += chunk; log.write(chunk); };
