@@ -33,6 +33,20 @@ const TLS_COMMENT_4X =
 
 const FALCO_HTTP_INCLUDE = '  - falco/http-output-listener.yaml\n';
 
+/** Front doors 4.x cannot run: the Webhook's client-certificate listener
+ *  (no tls.verify_client_cert before 5.0), and the syslog listeners (the
+ *  syslog input's `format: octet_counting`, RFC 6587 framing, is not in 4.0
+ *  and 4.1). Their pipelines are left out with them. */
+const NOT_ON_4X = new Set([
+  'sysdig-webhook-certificate-to-elasticsearch-and-splunk.yaml',
+  'front-door/webhook-client-certificate.yaml',
+  'sysdig-syslog-to-elasticsearch-and-splunk.yaml',
+  'front-door/syslog-parsers.yaml',
+  'front-door/syslog-tcp.yaml',
+  'front-door/syslog-tls.yaml',
+  'front-door/syslog-udp.yaml',
+]);
+
 /**
  * Release lines with their own directory. `from`/`to`: the releases the
  * directory is for; `transform(name, text)` returns the file's text for
@@ -51,7 +65,7 @@ export const RELEASE_LINES = [
       'authentication) and Falco\'s http_output listener, which is authenticated by ' +
       'its client certificate alone, is left out.',
     transform(name, text) {
-      if (name === 'falco/http-output-listener.yaml') return null;
+      if (name === 'falco/http-output-listener.yaml' || NOT_ON_4X.has(name)) return null;
       let out = text.replaceAll(TLS_COMMENT_5X, TLS_COMMENT_4X).replace(VERIFY_CLIENT_CERT, '');
       if (name === 'sysdig-and-falco-to-elasticsearch-and-splunk.yaml') {
         if (!out.includes(FALCO_HTTP_INCLUDE)) throw new Error(`${name}: the Falco http_output include moved`);
@@ -68,11 +82,12 @@ export const RELEASE_LINES = [
 /** The shipped pipeline files, relative to fluent-bit/. */
 export function shippedPipelineFiles() {
   const top = readdirSync(join(ROOT, FLUENT_BIT_DIR)).filter((f) => f.endsWith('.yaml')).sort();
-  const falco = readdirSync(join(ROOT, FLUENT_BIT_DIR, 'falco'))
-    .filter((f) => f.endsWith('.yaml'))
-    .sort()
-    .map((f) => `falco/${f}`);
-  return [...top, ...falco];
+  const inDir = (dir) =>
+    readdirSync(join(ROOT, FLUENT_BIT_DIR, dir))
+      .filter((f) => f.endsWith('.yaml'))
+      .sort()
+      .map((f) => `${dir}/${f}`);
+  return [...top, ...inDir('falco'), ...inDir('front-door')];
 }
 
 function header(line, name) {
