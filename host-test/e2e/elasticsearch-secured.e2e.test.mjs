@@ -119,6 +119,27 @@ describe.skipIf(setup.skip)(`Fluent Bit into a secured Elasticsearch ${ES_VERSIO
     'API key': () => ({ ES_API_KEY: apiKey }),
   };
 
+  // An Elastic Cloud ID is "name:" and base64 of "<region>$<es id>[:port]$<kibana id>";
+  // Fluent Bit connects to "<es id>.<region>:port", here 127.0.0.1 and the
+  // node's port, with TLS on and no ES_HOST or ES_PORT.
+  it('delivers every sample shape with an Elastic Cloud ID and an API key, TLS verified', async () => {
+    const cloudId = `sysdig-test:${Buffer.from(`0.0.1$127:${node.port}$kibana`).toString('base64')}`;
+    const envFile = writeEnvFile(join(dir, 'cloud.env'), {
+      ES_HOST: '', ES_PORT: '', ES_CLOUD_ID: cloudId, ES_TLS: 'on', ES_TLS_VERIFY: 'on', ES_TLS_CA_FILE: node.pki.caFile, ES_API_KEY: apiKey,
+    });
+    const rig = await startRig(envFile);
+    try {
+      const shapes = freshShapes();
+      expect((await rig.send(batchOf(shapes))).status).toBe(200);
+      await waitStored(rig, shapes);
+      const indexed = await checkStored(shapes, rig.index);
+      report.push(`Cloud ID + API key: sent ${shapes.length}, indexed ${indexed}`);
+      expect(indexed).toBe(shapes.length);
+    } finally {
+      await rig.cleanup();
+    }
+  }, 240_000);
+
   for (const [layoutName, layout] of Object.entries(LAYOUTS)) {
     for (const [kind, auth] of Object.entries(KINDS)) {
       it(`delivers every sample shape with ${kind}, TLS verified (${layoutName})`, async () => {
