@@ -5,7 +5,11 @@
 // before anything else runs in the module, then frees its copies.
 
 import { normalize, TARGET_ECS, TARGET_SPLUNK, TARGET_CEF, TARGET_LEEF } from "./normalize";
-import { collectGarbage } from "./io/collect";
+import { collectGarbage, startDone } from "./io/collect";
+
+// Last in the start function (the entry file's statements run after every
+// import's): the tables are built.
+startDone();
 
 // The allocator WAMR copies the tag and the record into (io/host_alloc.ts).
 export { malloc, free } from "./io/host_alloc";

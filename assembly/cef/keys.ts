@@ -7,7 +7,7 @@
 // `rt` comes last: it is always there and ends in a digit, so the last value
 // never ends in a space (CEF does not keep trailing spaces of the last value).
 
-import { parseKeyRows } from "../siem/keys";
+import { KeyRow, parseKeyRows } from "../siem/keys";
 import { field } from "../ecs/fields";
 
 const CEF_SPEC: string[] = [
@@ -56,7 +56,19 @@ const CEF_SPEC: string[] = [
   "@timestamp                                  rt                 -     ms",
 ];
 
-export const CEF_KEYS = parseKeyRows(CEF_SPEC);
+let cefKeys: KeyRow[] | null = null;
+
+/** The key table, parsed at its first use: only sysdig_to_cef needs it,
+ *  and Fluent Bit before 4.1 instantiates the module afresh for every
+ *  filter call, so what the start function builds is paid on every call. */
+export function cefKeyRows(): KeyRow[] {
+  let rows = cefKeys;
+  if (rows === null) {
+    rows = parseKeyRows(CEF_SPEC);
+    cefKeys = rows;
+  }
+  return rows;
+}
 
 /** Where the line says which values were cut: `flexString2=msg:1023/5321`
  *  (key, code units kept, code units sent). */

@@ -19,7 +19,7 @@ import { writeSyslogRecord, sysdigSeverity } from "../siem/record";
 import { cefSeverity, syslogSeverity } from "../siem/severity";
 import { DEVICE_VERSION } from "../siem/version";
 import { writeHeaderField, trimHeader, NO_FIELDS } from "../siem/header";
-import { CEF_KEYS, CEF_CUT_KEY, CEF_CUT_LABEL, CEF_VENDOR, CEF_PRODUCT, CEF_NAME } from "./keys";
+import { cefKeyRows, CEF_CUT_KEY, CEF_CUT_LABEL, CEF_VENDOR, CEF_PRODUCT, CEF_NAME } from "./keys";
 
 const line = new ByteBuf();
 const notice = new ByteBuf();
@@ -38,7 +38,7 @@ export function writeCefRecord(out: ByteBuf, doc: Doc, kind: string): void {
   line.int(cefSeverity(sev));
   line.byte(0x7c);
   beginPairs();
-  writePairs(line, doc, CEF_KEYS, 0x20, ESC_CEF_EXT, "Label");
+  writePairs(line, doc, cefKeyRows(), 0x20, ESC_CEF_EXT, "Label");
   if (cutNote.len > 0) {
     notice.reset();
     notice.bytes(cutNote.ptr, cutNote.len);

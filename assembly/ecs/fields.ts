@@ -4,6 +4,8 @@
 // The mapping code sets values by these fields; the ECS and HEC writers only
 // read this table, so both targets always agree.
 
+import { words } from "../text/words";
+
 export const TY_KEYWORD: i32 = 0; // any string; numbers and booleans become their text
 export const TY_TEXT: i32 = 1;    // like keyword, for full-text fields
 export const TY_LONG: i32 = 2;    // an integer in the i64 range
@@ -161,8 +163,21 @@ export class Field {
   cimKey: ArrayBuffer = NO_KEY;
 }
 
+/** `"name":` in UTF-8, written byte by byte (no intermediate strings: the
+ *  table is built on every instantiation). Paths and CIM names are ASCII. */
 function jsonKey(name: string): ArrayBuffer {
-  return String.UTF8.encode("\"" + name + "\":");
+  const n = name.length;
+  const out = new ArrayBuffer(n + 3);
+  const p = changetype<usize>(out);
+  store<u8>(p, 0x22);
+  for (let i = 0; i < n; i++) {
+    const c = name.charCodeAt(i);
+    if (c > 0x7e || c < 0x20 || c == 0x22 || c == 0x5c) unreachable();
+    store<u8>(p + 1 + <usize>i, <u8>c);
+  }
+  store<u8>(p + 1 + <usize>n, 0x22);
+  store<u8>(p + 2 + <usize>n, 0x3a);
+  return out;
 }
 
 function parseType(name: string): i32 {
@@ -176,50 +191,53 @@ function parseType(name: string): i32 {
   return -1;
 }
 
-function words(line: string): string[] {
-  const out: string[] = [];
-  const parts = line.split(" ");
-  for (let i = 0; i < parts.length; i++) if (parts[i].length > 0) out.push(parts[i]);
-  return out;
-}
-
 function buildFields(): Field[] {
-  const rows = SPEC.slice(0);
-  // Sorted paths keep the fields of one object together, which lets the
-  // writer nest them in a single pass.
-  rows.sort((a: string, b: string): i32 => {
-    const pa = words(a)[0];
-    const pb = words(b)[0];
+  // Each row parsed once, then sorted by path: sorted paths keep the fields
+  // of one object together, which lets the writer nest them in a single
+  // pass.
+  const rows: string[][] = [];
+  for (let i = 0; i < SPEC.length; i++) rows.push(words(SPEC[i]));
+  rows.sort((a: string[], b: string[]): i32 => {
+    const pa = a[0];
+    const pb = b[0];
     return pa < pb ? -1 : pa > pb ? 1 : 0;
   });
   const out: Field[] = [];
   const objectIds = new Map<string, i32>();
   for (let i = 0; i < rows.length; i++) {
-    const w = words(rows[i]);
+    const w = rows[i];
     const f = new Field();
-    f.path = w[0];
-    // Path segments, the last the leaf key (kept only as the writers' keys).
-    const segments = f.path.split(".");
+    const path = w[0];
+    f.path = path;
     f.type = parseType(w[1]);
     f.isList = w[2] == "n";
     f.cim = w[3] == "-" ? "" : w[3];
-    const parents = segments.length - 1;
+    // Path segments, the last the leaf key (kept only as the writers' keys).
+    let parents = 0;
+    for (let c = 0; c < path.length; c++) if (path.charCodeAt(c) == 0x2e) parents++;
     f.parentIds = new StaticArray<i32>(parents);
     f.keys = new StaticArray<ArrayBuffer>(parents + 1);
-    let prefix = "";
+    let from = 0;
     for (let s = 0; s <= parents; s++) {
-      f.keys[s] = jsonKey(segments[s]);
+      const to = s == parents ? path.length : path.indexOf(".", from);
+      f.keys[s] = jsonKey(path.substring(from, to));
       if (s == parents) break;
-      prefix += segments[s] + ".";
+      // The enclosing object's path with its dot, e.g. "process.parent.".
+      const prefix = path.substring(0, to + 1);
       if (!objectIds.has(prefix)) objectIds.set(prefix, objectIds.size + 1);
       f.parentIds[s] = objectIds.get(prefix);
+      from = to + 1;
     }
     if (f.cim.length > 0) f.cimKey = jsonKey(f.cim);
+    FIELD_INDEX.set(f.path, out.length);
     out.push(f);
   }
   return out;
 }
 
+/** Field index by path, for field(): the mapping tables look up a few
+ *  hundred paths when the module is instantiated. */
+const FIELD_INDEX = new Map<string, i32>();
 export const FIELDS: Field[] = buildFields();
 
 /** Per field, one byte: its type, FIELD_LIST for a list, FIELD_CIM when it
@@ -245,7 +263,6 @@ function fieldFlags(): usize {
 /** Index of the field with this ECS path. An unknown path is a programming
  *  error, caught when the module is instantiated in the tests. */
 export function field(path: string): i32 {
-  for (let i = 0; i < FIELDS.length; i++) if (FIELDS[i].path == path) return i;
-  unreachable();
-  return -1;
+  if (!FIELD_INDEX.has(path)) unreachable();
+  return FIELD_INDEX.get(path);
 }

@@ -5,7 +5,7 @@
 // Limits: usrName 255 as QRadar's table says; every other text value 4000,
 // the size of a CEF custom string, so that a line has a known largest size.
 
-import { parseKeyRows } from "../siem/keys";
+import { KeyRow, parseKeyRows } from "../siem/keys";
 import { field } from "../ecs/fields";
 
 const LEEF_SPEC: string[] = [
@@ -57,7 +57,19 @@ const LEEF_SPEC: string[] = [
   "event.end                                   endTime            -     ms",
 ];
 
-export const LEEF_KEYS = parseKeyRows(LEEF_SPEC);
+let leefKeys: KeyRow[] | null = null;
+
+/** The key table, parsed at its first use: only sysdig_to_leef needs it,
+ *  and Fluent Bit before 4.1 instantiates the module afresh for every
+ *  filter call, so what the start function builds is paid on every call. */
+export function leefKeyRows(): KeyRow[] {
+  let rows = leefKeys;
+  if (rows === null) {
+    rows = parseKeyRows(LEEF_SPEC);
+    leefKeys = rows;
+  }
+  return rows;
+}
 
 /** Which values were cut: `cutValues=msg:4000/5321` (key, code units kept,
  *  code units sent). */

@@ -22,7 +22,7 @@ import { leefSeverity, syslogSeverity } from "../siem/severity";
 import { isIp } from "../text/net";
 import { DEVICE_VERSION } from "../siem/version";
 import { writeHeaderField, trimHeader, NO_FIELDS } from "../siem/header";
-import { LEEF_KEYS, LEEF_CUT_KEY, LEEF_VENDOR, LEEF_PRODUCT, LEEF_IDENT_SRC, LEEF_IDENT_USER } from "./keys";
+import { leefKeyRows, LEEF_CUT_KEY, LEEF_VENDOR, LEEF_PRODUCT, LEEF_IDENT_SRC, LEEF_IDENT_USER } from "./keys";
 
 const TAB: i32 = 0x09;
 const line = new ByteBuf();
@@ -42,7 +42,7 @@ export function writeLeefRecord(out: ByteBuf, doc: Doc, kind: string): void {
   writeHeaderField(line, doc, NO_FIELDS, kind, 255, ESC_LEEF_HEADER);
   line.ascii("x09|");
   beginPairs();
-  writePairs(line, doc, LEEF_KEYS, TAB, ESC_LEEF_VALUE, "");
+  writePairs(line, doc, leefKeyRows(), TAB, ESC_LEEF_VALUE, "");
   writeRawPair(line, TAB, "sev", leefSeverity(sev).toString());
   text.reset();
   if (doc.has(LEEF_IDENT_USER) && doc.valueText(LEEF_IDENT_SRC, text) && isIp(text.ptr, text.len)) {

@@ -20,6 +20,7 @@
 // is written, the others are fallbacks.
 
 import { field } from "../ecs/fields";
+import { words } from "../text/words";
 
 export const FORM_TEXT: i32 = 0;
 export const FORM_LIST: i32 = 1;
@@ -63,9 +64,7 @@ function parseForm(name: string): i32 {
 export function parseKeyRows(spec: string[]): KeyRow[] {
   const rows: KeyRow[] = [];
   for (let i = 0; i < spec.length; i++) {
-    const parts = spec[i].split(" ");
-    const w: string[] = [];
-    for (let k = 0; k < parts.length; k++) if (parts[k].length > 0) w.push(parts[k]);
+    const w = words(spec[i]);
     const r = new KeyRow();
     r.path = w[0];
     r.field = field(w[0]);
