@@ -16,6 +16,9 @@ import { runNodeMode } from './node-mode.mjs';
 import { findFluentBit, runFluentBitMode } from './fluent-bit-mode.mjs';
 import { findVector, runVectorMode } from './vector-mode.mjs';
 import { runSoak } from './soak.mjs';
+import { runReleasesMode } from './releases-mode.mjs';
+import { findReleases } from '../e2e/releases.mjs';
+import { runtimeSample } from '../test/samples.mjs';
 import { PORTABLE_AOT_FLAGS } from '../aot.mjs';
 
 const USAGE = `Usage: npm run bench -- [options]
@@ -35,6 +38,11 @@ const USAGE = `Usage: npm run bench -- [options]
   --only REGEX        only the Fluent Bit configurations whose label matches (none is kept)
   --baseline FILE     also run this other build of the normalizer (.wasm; an .aot is compiled)
 
+  --releases          instead of the above: per webhook event (batches of --batch,
+                      default here 10) on every installed Fluent Bit release
+                      (PATH, /opt/fluent-bit-*/bin, or FLUENT_BIT_RELEASES),
+                      interpreted, .aot (that release's flb-wamrc; see
+                      releases-mode.mjs) and the Lua filter, in one run
   --soak              instead of the above: the soak through the default pipeline (see soak.mjs)
   --soak-records N    events to send (default 1000000)
   --senders N         concurrent senders (default 4)
@@ -66,6 +74,7 @@ async function main() {
       only: { type: 'string' },
       baseline: { type: 'string' },
       soak: { type: 'boolean' },
+      releases: { type: 'boolean' },
       'soak-records': { type: 'string', default: '1000000' },
       senders: { type: 'string', default: '4' },
       batch: { type: 'string', default: '1' },
@@ -77,6 +86,17 @@ async function main() {
   if (values.help) return console.log(USAGE);
   const log = console.log;
   if (values.soak) return soak(values, log);
+  if (values.releases) {
+    const releases = findReleases();
+    log(`sysdig-normalizer bench --releases, ${new Date().toISOString()}`);
+    log(`machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} CPUs, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    if (releases.length === 0) throw new Error('--releases: no Fluent Bit found (PATH, /opt/fluent-bit-*/bin, FLUENT_BIT_RELEASES)');
+    return runReleasesMode({
+      releases, wasmPath: DEFAULT_WASM_PATH, record: runtimeSample, root,
+      lua: `${root}host-test/bench/runtime_policy.lua`,
+      batch: values.batch === '1' ? 10 : Number(values.batch), log,
+    });
+  }
 
   await buildCopyFloor();
   log(`sysdig-normalizer bench, ${new Date().toISOString()}`);
