@@ -229,7 +229,7 @@ for (const release of releases.filter((r) => !r.problem && r.supported)) {
       try {
         const files = readdirSync(dir).filter((f) => f.endsWith('.yaml') && f !== 'sysdig-to-stdout.yaml').sort();
         for (const file of files) {
-          const [webhook, second, falcoPort] = await Promise.all([freePort(), freePort(), freePort()]);
+          const [webhook, second, falcoPort, ...doorPorts] = await Promise.all(Array.from({ length: 11 }, () => freePort()));
           const twoWebhooks = /two-webhooks/.test(file);
           const env = {
             ...envFileDefaults(),
@@ -252,6 +252,23 @@ for (const release of releases.filter((r) => !r.problem && r.supported)) {
             FALCO_FILE_OUTPUT_DB: join(tmp, file, 'tail.db'),
             FALCO_FILE_OUTPUT_DB_ES: join(tmp, file, 'tail-es.db'),
             FALCO_FILE_OUTPUT_DB_SPLUNK: join(tmp, file, 'tail-splunk.db'),
+            // The front doors of fluent-bit/front-door/: ports and certificates of their own.
+            SYSDIG_WEBHOOK_MTLS_LISTEN: '127.0.0.1',
+            SYSDIG_WEBHOOK_MTLS_PORT: String(doorPorts[0]),
+            SYSDIG_WEBHOOK_MTLS_CRT_FILE: pki.serverCrt,
+            SYSDIG_WEBHOOK_MTLS_KEY_FILE: pki.serverKey,
+            SYSDIG_WEBHOOK_MTLS_CA_FILE: pki.caFile,
+            SYSDIG_SYSLOG_LISTEN: '127.0.0.1',
+            SYSDIG_SYSLOG_TCP_OCTET_COUNTING_PORT: String(doorPorts[1]),
+            SYSDIG_SYSLOG_TCP_NEWLINE_PORT: String(doorPorts[2]),
+            SYSDIG_SYSLOG_TLS_OCTET_COUNTING_PORT: String(doorPorts[3]),
+            SYSDIG_SYSLOG_TLS_NEWLINE_PORT: String(doorPorts[4]),
+            SYSDIG_SYSLOG_UDP_PORT: String(doorPorts[5]),
+            SYSDIG_SYSLOG_UDP_RFC3164_PORT: String(doorPorts[6]),
+            SYSDIG_SYSLOG_TLS_CRT_FILE: pki.serverCrt,
+            SYSDIG_SYSLOG_TLS_KEY_FILE: pki.serverKey,
+            SYSDIG_ELASTICSEARCH_LISTEN: '127.0.0.1',
+            SYSDIG_ELASTICSEARCH_PORT: String(doorPorts[7]),
           };
           mkdirSync(join(tmp, file), { recursive: true });
           const fb = new FluentBitProcess({
