@@ -10,7 +10,8 @@
 #   ES_URL=... ES_API_KEY=<encoded id:key> sh elasticsearch/install.sh
 #   set -a; . fluent-bit/.env; set +a; sh elasticsearch/install.sh
 # Without ES_URL it is made of ES_HOST, ES_PORT (9200), ES_PATH and ES_TLS
-# (on: https). Basic auth wins when ES_USER is set, as in the pipelines.
+# (on: https), or without ES_HOST of ES_CLOUD_ID (Elastic Cloud). Basic auth
+# wins when ES_USER is set, as in the pipelines.
 #   ES_TLS_CA_FILE=ca.pem         trust this CA (a private one) instead of the system's
 #   --opensearch                  install the OpenSearch templates (flat_object
 #                                 for the payload); without it, the server's
@@ -32,13 +33,24 @@ for arg in "$@"; do
   case "$arg" in
     --opensearch) flavour=opensearch ;;
     --elasticsearch) flavour=elasticsearch ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install.sh: unknown argument $arg (see --help)" >&2; exit 2 ;;
   esac
 done
 
+if [ -z "${ES_URL:-}" ] && [ -z "${ES_HOST:-}" ] && [ -n "${ES_CLOUD_ID:-}" ]; then
+  # An Elastic Cloud ID: "name:" and base64 of "<region>[:port]$<es id>[:port]$<kibana id>";
+  # the endpoint is https://<es id>.<region>:<port>, port 443 unless given.
+  decoded=$(printf '%s' "${ES_CLOUD_ID#*:}" | base64 -d 2>/dev/null) || decoded=""
+  region=${decoded%%\$*}; rest=${decoded#*\$}; es_id=${rest%%\$*}
+  case "$decoded" in *\$*\$*) ;; *) echo "install.sh: ES_CLOUD_ID is not a Cloud ID (name:base64)" >&2; exit 1 ;; esac
+  port=443
+  case "$region" in *:*) port=${region#*:}; region=${region%%:*} ;; esac
+  case "$es_id" in *:*) port=${es_id#*:}; es_id=${es_id%%:*} ;; esac
+  ES_URL="https://$es_id.$region:$port"
+fi
 if [ -z "${ES_URL:-}" ]; then
-  : "${ES_HOST:?set ES_URL (e.g. https://localhost:9200) or ES_HOST}"
+  : "${ES_HOST:?set ES_URL (e.g. https://localhost:9200), ES_HOST or ES_CLOUD_ID}"
   case "${ES_TLS:-on}" in on|true|yes) scheme=https ;; *) scheme=http ;; esac
   ES_URL="$scheme://$ES_HOST:${ES_PORT:-9200}${ES_PATH:-}"
 fi

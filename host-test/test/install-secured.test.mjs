@@ -148,7 +148,7 @@ describe.skipIf(setup.skip)(`install.sh against a secured Elasticsearch ${ES_VER
     expect(r.stderr).toContain('manage_index_templates');
   });
 
-  for (const kind of ['user and password', 'API key', 'env file (user and password)', 'env file (API key)']) {
+  for (const kind of ['user and password', 'API key', 'env file (user and password)', 'env file (API key)', 'env file (Elastic Cloud ID and API key)']) {
     it(`installs every template with ${kind}, TLS verified against ES_TLS_CA_FILE`, async () => {
       await deleteTemplates();
       let r;
@@ -156,6 +156,13 @@ describe.skipIf(setup.skip)(`install.sh against a secured Elasticsearch ${ES_VER
         r = install({ ES_URL: node.url, ES_USER: SECURED_USER, ES_PASSWORD: SECURED_PASSWORD, ES_TLS_CA_FILE: node.pki.caFile });
       } else if (kind === 'API key') {
         r = install({ ES_URL: node.url, ES_API_KEY: apiKey, ES_TLS_CA_FILE: node.pki.caFile });
+      } else if (kind.includes('Cloud ID')) {
+        // A Cloud ID whose endpoint is the node: https://127.0.0.1:<port>.
+        const cloudId = `sysdig-test:${Buffer.from(`0.0.1$127:${node.port}$kibana`).toString('base64')}`;
+        r = installFromEnvFile([
+          'ES_HOST=', 'ES_PORT=', `ES_CLOUD_ID=${shellQuoted(cloudId)}`, 'ES_TLS=on',
+          `ES_TLS_CA_FILE=${shellQuoted(node.pki.caFile)}`, `ES_API_KEY=${shellQuoted(apiKey)}`,
+        ]);
       } else {
         // The pipelines' variables: host, port and TLS instead of ES_URL.
         const auth = kind.includes('API key')
