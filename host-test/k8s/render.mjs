@@ -214,7 +214,7 @@ export function containerEnv(objects, container) {
  * local one, and the pod's own network namespace is emulated on loopback: in
  * the arguments and in the variables the container spec sets itself (env),
  * 0.0.0.0 becomes 127.0.0.1 and each containerPort the port `ports` maps its
- * name to. Returns { argv, env, rewrites } with every rewrite listed.
+ * name to (also in an address 0.0.0.0:port). Returns { argv, env, rewrites } with every rewrite listed.
  */
 export function onThisMachine({ container, env, root, binaries, ports }) {
   const rewrites = [];
@@ -226,6 +226,7 @@ export function onThisMachine({ container, env, root, binaries, ports }) {
     if (mountPaths.some((m) => value === m || value.startsWith(`${m}/`))) out = join(root, value);
     else if (own && value === '0.0.0.0') out = '127.0.0.1';
     else if (own && portMap.has(value)) out = portMap.get(value);
+    else if (own && value.startsWith('0.0.0.0:') && portMap.has(value.slice(8))) out = `127.0.0.1:${portMap.get(value.slice(8))}`;
     if (out !== value) rewrites.push(`${where}: ${value} → ${out}`);
     return out;
   };
