@@ -368,6 +368,11 @@ if (vectorSkip) console.warn(`\n${'!'.repeat(78)}\n${vectorSkip}\n${'!'.repeat(7
  * tells the pod started.
  */
 class VectorPod {
+  /** source: { name, objects(secretEnv, stageDir) → { objects, workload } }. */
+  constructor(source) {
+    this.source = source;
+  }
+
   async start() {
     this.dir = makeTempDir('sysdig-k8s-vector-');
     this.es = await new BulkReceiver().start();
@@ -391,9 +396,7 @@ class VectorPod {
       'VECTOR_GRACEFUL_SHUTDOWN_LIMIT_SECS=3',
       '',
     ].join('\n');
-    const baseDir = stageBase('vector', join(this.dir, 'stage'), secretEnv);
-    const objects = decodeAll(render(kustomize, baseDir));
-    const workload = find(objects, 'StatefulSet', BASES.vector.workload);
+    const { objects, workload } = this.source.pod(secretEnv, join(this.dir, 'stage'));
     const root = join(this.dir, 'pod');
     mkdirSync(root, { recursive: true });
     const container = mountPod(objects, workload, BASES.vector.container, root);
@@ -403,8 +406,10 @@ class VectorPod {
       root,
       binaries: { '/usr/bin/vector': vector },
       ports: { webhook: this.webhookPort, api: await freePort() },
+      // timberio/vector's ENTRYPOINT.
+      entrypoint: ['/usr/bin/vector'],
     });
-    console.log(`the Vector base, the pod on this machine:\n  ${this.local.rewrites.join('\n  ')}`);
+    console.log(`${this.source.name}, the pod on this machine:\n  ${this.local.rewrites.join('\n  ')}`);
     await this.startVector();
     return this;
   }
@@ -470,57 +475,92 @@ const withoutReceiveClock = (doc) => {
   return copy;
 };
 
-describe.skipIf(vectorSkip)('Vector runs what the Kubernetes base renders', () => {
-  it('the sample shapes arrive equal to golden; a SIGTERM restart over the same claim while both destinations are down loses and duplicates nothing', async () => {
-    const pod = new VectorPod();
-    try {
-      await pod.start();
-      for (const shape of VECTOR_SHAPES) expect((await pod.send(shape.text)).status).toBe(200);
-      await pod.waitFor(VECTOR_SHAPES.length, VECTOR_SHAPES.length);
-      for (const shape of VECTOR_SHAPES) {
-        const item = pod.es.items.find((i) => i.id === shape.ecs.event.id && i.source.event.dataset === shape.ecs.event.dataset);
-        expect(item, shape.name).toBeDefined();
-        expect(withoutReceiveClock(item.source), shape.name).toEqual(withoutReceiveClock(shape.ecs));
-        const envelope = pod.hec.events.find((e) => e.fields.id === shape.splunk.fields.id && e.sourcetype === shape.splunk.sourcetype);
-        expect(envelope, shape.name).toBeDefined();
-        const { wasm, vector: got } = comparableEnvelopes(shape.splunk, { ...envelope, time: millisecondTime(String(envelope.time)) });
-        expect(got, shape.name).toEqual(wasm);
+const VECTOR_SOURCES = [
+  {
+    name: 'the Vector base',
+    pod(secretEnv, stageDir) {
+      const objects = decodeAll(render(kustomize, stageBase('vector', stageDir, secretEnv)));
+      return { objects, workload: find(objects, 'StatefulSet', BASES.vector.workload) };
+    },
+  },
+  {
+    name: 'the vector chart with vector-values.yaml',
+    skipReason: () =>
+      !chartDir('vector')
+        ? `SKIPPED: ${CHARTS.vector.variable} does not name a chart folder (${CHARTS.vector.repository}); the Vector chart values were NOT run`
+        : !findHelm()
+          ? 'SKIPPED: no helm; the Vector chart values were NOT run'
+          : null,
+    pod(secretEnv, stageDir) {
+      const staged = stageBase('vector', stageDir, secretEnv);
+      const own = execFileSync('sh', [join(staged, 'kubernetes', 'helm', 'objects.sh')], { encoding: 'utf8', maxBuffer: 64 << 20 });
+      const chart = helmTemplate(findHelm(), {
+        release: 'sysdig-normalizer-vector',
+        chart: chartDir('vector'),
+        namespace: 'sysdig-normalizer',
+        values: [join(staged, 'kubernetes', 'helm', 'vector-values.yaml')],
+      });
+      const objects = [...decodeAll(own), ...decodeAll(chart)];
+      return { objects, workload: find(objects, 'StatefulSet', BASES.vector.workload) };
+    },
+  },
+];
+
+for (const source of VECTOR_SOURCES) {
+  const sourceSkip = vectorSkip ?? source.skipReason?.() ?? null;
+  if (sourceSkip && !vectorSkip) console.warn(`\n${'!'.repeat(78)}\n${sourceSkip}\n${'!'.repeat(78)}\n`);
+  describe.skipIf(sourceSkip)(`Vector runs what ${source.name} renders`, () => {
+    it('the sample shapes arrive equal to golden; a SIGTERM restart over the same claim while both destinations are down loses and duplicates nothing', async () => {
+      const pod = new VectorPod(source);
+      try {
+        await pod.start();
+        for (const shape of VECTOR_SHAPES) expect((await pod.send(shape.text)).status).toBe(200);
+        await pod.waitFor(VECTOR_SHAPES.length, VECTOR_SHAPES.length);
+        for (const shape of VECTOR_SHAPES) {
+          const item = pod.es.items.find((i) => i.id === shape.ecs.event.id && i.source.event.dataset === shape.ecs.event.dataset);
+          expect(item, shape.name).toBeDefined();
+          expect(withoutReceiveClock(item.source), shape.name).toEqual(withoutReceiveClock(shape.ecs));
+          const envelope = pod.hec.events.find((e) => e.fields.id === shape.splunk.fields.id && e.sourcetype === shape.splunk.sourcetype);
+          expect(envelope, shape.name).toBeDefined();
+          const { wasm, vector: got } = comparableEnvelopes(shape.splunk, { ...envelope, time: millisecondTime(String(envelope.time)) });
+          expect(got, shape.name).toEqual(wasm);
+        }
+        const es0 = pod.es.items.length;
+        const hec0 = pod.hec.events.length;
+        const copies = Array.from({ length: 12 }, (_, n) => uniqueCopy(VECTOR_SHAPES[n % VECTOR_SHAPES.length].name, 0x6c00 + n));
+        await pod.esProxy.down();
+        await pod.hecProxy.down();
+        for (const copy of copies) expect((await pod.send(copy.text)).status).toBe(200);
+        await pod.process.stop('SIGTERM');
+        await pod.startVector();
+        await pod.esProxy.up();
+        await pod.hecProxy.up();
+        await pod.waitFor(es0 + copies.length, hec0 + copies.length);
+        await sleep(2000);
+        const esKeys = pod.es.items.slice(es0).map((i) => `${i.id}|${i.source.event.dataset}`);
+        const hecKeys = pod.hec.events.slice(hec0).map((e) => `${e.fields.id}|${e.sourcetype}`);
+        const sent = [...VECTOR_SHAPES, ...copies];
+        const all = {
+          es: pod.es.items.map((i) => `${i.id}|${i.source.event.dataset}`),
+          hec: pod.hec.events.map((e) => `${e.fields.id}|${e.sourcetype}`),
+        };
+        const count = (keys, wanted) => {
+          const received = wanted.filter((k) => keys.includes(k)).length;
+          return { sent: wanted.length, received, duplicated: keys.length - new Set(keys).size, lost: wanted.length - received };
+        };
+        const es = count(all.es, sent.map((s) => s.esKey));
+        const hec = count(all.hec, sent.map((s) => s.hecKey));
+        counts.push({ case: `${source.name}: the sample shapes, then a SIGTERM restart over the same claim while both destinations are down`, es: { ...es, replayed: 0 }, hec });
+        expect(es).toMatchObject({ received: sent.length, duplicated: 0, lost: 0 });
+        expect(hec).toMatchObject({ received: sent.length, duplicated: 0, lost: 0 });
+        expect(new Set(esKeys).size).toBe(copies.length);
+        expect(new Set(hecKeys).size).toBe(copies.length);
+      } finally {
+        await pod.stop();
       }
-      const es0 = pod.es.items.length;
-      const hec0 = pod.hec.events.length;
-      const copies = Array.from({ length: 12 }, (_, n) => uniqueCopy(VECTOR_SHAPES[n % VECTOR_SHAPES.length].name, 0x6c00 + n));
-      await pod.esProxy.down();
-      await pod.hecProxy.down();
-      for (const copy of copies) expect((await pod.send(copy.text)).status).toBe(200);
-      await pod.process.stop('SIGTERM');
-      await pod.startVector();
-      await pod.esProxy.up();
-      await pod.hecProxy.up();
-      await pod.waitFor(es0 + copies.length, hec0 + copies.length);
-      await sleep(2000);
-      const esKeys = pod.es.items.slice(es0).map((i) => `${i.id}|${i.source.event.dataset}`);
-      const hecKeys = pod.hec.events.slice(hec0).map((e) => `${e.fields.id}|${e.sourcetype}`);
-      const sent = [...VECTOR_SHAPES, ...copies];
-      const all = {
-        es: pod.es.items.map((i) => `${i.id}|${i.source.event.dataset}`),
-        hec: pod.hec.events.map((e) => `${e.fields.id}|${e.sourcetype}`),
-      };
-      const count = (keys, wanted) => {
-        const received = wanted.filter((k) => keys.includes(k)).length;
-        return { sent: wanted.length, received, duplicated: keys.length - new Set(keys).size, lost: wanted.length - received };
-      };
-      const es = count(all.es, sent.map((s) => s.esKey));
-      const hec = count(all.hec, sent.map((s) => s.hecKey));
-      counts.push({ case: 'the Vector base: the sample shapes, then a SIGTERM restart over the same claim while both destinations are down', es: { ...es, replayed: 0 }, hec });
-      expect(es).toMatchObject({ received: sent.length, duplicated: 0, lost: 0 });
-      expect(hec).toMatchObject({ received: sent.length, duplicated: 0, lost: 0 });
-      expect(new Set(esKeys).size).toBe(copies.length);
-      expect(new Set(hecKeys).size).toBe(copies.length);
-    } finally {
-      await pod.stop();
-    }
-  }, 600000);
-});
+    }, 600000);
+  });
+}
 
 const lowerKeys = (headers) => Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
 

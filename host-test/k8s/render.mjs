@@ -214,9 +214,10 @@ export function containerEnv(objects, container) {
  * local one, and the pod's own network namespace is emulated on loopback: in
  * the arguments and in the variables the container spec sets itself (env),
  * 0.0.0.0 becomes 127.0.0.1 and each containerPort the port `ports` maps its
- * name to (also in an address 0.0.0.0:port). Returns { argv, env, rewrites } with every rewrite listed.
+ * name to (also in an address 0.0.0.0:port). `entrypoint` is the image's
+ * ENTRYPOINT, for a container that sets no command. Returns { argv, env, rewrites } with every rewrite listed.
  */
-export function onThisMachine({ container, env, root, binaries, ports }) {
+export function onThisMachine({ container, env, root, binaries, ports, entrypoint = [] }) {
   const rewrites = [];
   const mountPaths = (container.volumeMounts ?? []).map((m) => m.mountPath);
   const portMap = new Map((container.ports ?? []).map((p) => [String(p.containerPort), String(ports[p.name])]));
@@ -230,7 +231,8 @@ export function onThisMachine({ container, env, root, binaries, ports }) {
     if (out !== value) rewrites.push(`${where}: ${value} → ${out}`);
     return out;
   };
-  const command = [...(container.command ?? []), ...(container.args ?? [])];
+  // Without a command the image's own entrypoint runs, with the args.
+  const command = [...(container.command?.length ? container.command : entrypoint), ...(container.args ?? [])];
   if (!binaries[command[0]]) throw new Error(`no local binary for the image's ${command[0]}`);
   rewrites.push(`command: ${command[0]} → ${binaries[command[0]]}`);
   const argv = [binaries[command[0]], ...command.slice(1).map((a, i) => map(`arg ${i + 1}`, a))];
