@@ -164,14 +164,16 @@ function canConnect(port) {
  * memory for log checks.
  */
 export class FluentBitProcess {
-  /** args: the whole command line after bin; default `-c config`. */
-  constructor({ bin, config, args = null, env, logPath, readyPorts }) {
+  /** args: the whole command line after bin; default `-c config`.
+   *  readyLimitMs: how long start() waits for readyPorts. */
+  constructor({ bin, config, args = null, env, logPath, readyPorts, readyLimitMs = 30000 }) {
     this.bin = bin;
     this.config = config;
     this.args = args ?? ['-c', config];
     this.env = env;
     this.logPath = logPath;
     this.readyPorts = readyPorts;
+    this.readyLimitMs = readyLimitMs;
     this.log = '';
     this.child = null;
     this.exit = null;
@@ -204,7 +206,7 @@ export class FluentBitProcess {
         for (const port of this.readyPorts) if (!(await canConnect(port))) return false;
         return true;
       },
-      { limitMs: 30000, describe: () => `fluent-bit to listen on ${this.readyPorts}\n${this.log}` },
+      { limitMs: this.readyLimitMs, describe: () => `fluent-bit to listen on ${this.readyPorts}\n${this.log}` },
     );
     return this;
   }

@@ -219,7 +219,7 @@ export function containerEnv(objects, container) {
  */
 export function onThisMachine({ container, env, root, binaries, ports, entrypoint = [] }) {
   const rewrites = [];
-  const mountPaths = (container.volumeMounts ?? []).map((m) => m.mountPath);
+  const mountPaths = (container.volumeMounts ?? []).map((m) => m.mountPath.replace(/(.)\/+$/, '$1'));
   const portMap = new Map((container.ports ?? []).map((p) => [String(p.containerPort), String(ports[p.name])]));
   const ownNames = new Set((container.env ?? []).map((e) => e.name));
   const map = (where, value, own = true) => {
