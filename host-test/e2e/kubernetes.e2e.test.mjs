@@ -21,7 +21,7 @@
 // Skipped, with the reason, without fluent-bit (or vector), kubectl/kustomize
 // or go; the chart cases without the chart folders (host-test/k8s/helm.mjs).
 
-import { describe, it, afterAll, expect } from 'vitest';
+import { describe, it, beforeAll, afterAll, expect } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -234,6 +234,12 @@ const elasticLog = splitRecords(
 const sidekickPayloads = [loadShape('falco-07a-sidekick-uuid'), shapeOf('08 line 19', elasticLog[18])];
 
 const counts = [];
+
+// The strict decoder is built once, before any case's clock starts (a first
+// build fetches its Go modules: a minute or more).
+beforeAll(() => {
+  if (!skipReason || !vectorSkip) buildChecker(go);
+}, 900000);
 
 for (const source of [KUSTOMIZE_SOURCE, HELM_SOURCE]) {
   const sourceSkip = skipReason ?? source.skipReason?.() ?? null;
