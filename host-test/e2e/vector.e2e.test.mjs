@@ -27,6 +27,11 @@ const WEBHOOK_TOKEN = 'e2e-vector-webhook-5c1d9e7a3b2f4d60';
 const HEC_TOKEN = 'e2e-vector-hec-8a7b6c5d4e3f2a1b';
 const ES_INDEX = 'sysdig-vector-e2e';
 const CASE_LIMIT_MS = 240000;
+/** How long Vector may take to listen: its remap programs compile for some
+ *  40 s on an idle machine, several times that on a loaded one. */
+const START_LIMIT_MS = Number(process.env.VECTOR_START_LIMIT_MS ?? 360000);
+/** A case that starts its own Vector. */
+const START_CASE_LIMIT_MS = CASE_LIMIT_MS + START_LIMIT_MS;
 /** How long the receivers may get nothing new before a wait sends a nudge
  *  event (VectorRig.waitFor), and the event (an audit command). */
 const NUDGE_AFTER_MS = 8000;
@@ -82,10 +87,12 @@ class VectorRig {
     mkdirSync(join(this.dir, 'data'), { recursive: true });
     this.vector = new FluentBitProcess({
       bin: VECTOR,
-      config: VECTOR_CONFIG,
+      // Vector reads a comma-separated list of config files.
+      config: (this.configPaths ?? [VECTOR_CONFIG]).join(','),
       env: this.env(),
       logPath: join(this.dir, `vector-${this.processes.length}.log`),
-      readyPorts: [this.webhookPort],
+      readyPorts: [this.webhookPort, ...(this.extraReadyPorts ?? [])],
+      readyLimitMs: START_LIMIT_MS,
     });
     this.processes.push(this.vector);
     await this.vector.start();
@@ -355,4 +362,126 @@ describe('vector/vector.yaml with TLS on the webhook', FLAKY_SINK, () => {
       await removeDir(pkiDir);
     }
   }, CASE_LIMIT_MS);
+});
+
+// Sysdig's Webhook authentications on Vector ("Connect Sysdig" in
+// vector/README.md): Bearer and Basic checked by the webhook's auth program
+// (constant-time), beside the HEC token; Certificate by the mutual-TLS
+// listener of vector/webhook-client-certificate.yaml. Each accepted method's
+// event must arrive equal to the golden output; each refused request must be
+// stored nowhere.
+const BEARER_TOKEN = 'e2e-vector-bearer-3e1f5a7c9b2d4f68';
+const BASIC_CREDENTIALS = 'sysdig:e2e-vector-basic-9d8c7b6a5f4e3d2c';
+const basicHeader = (credentials) => ({ authorization: `Basic ${Buffer.from(credentials).toString('base64')}` });
+
+/** Checks that a copy arrived at both receivers equal to its golden outputs. */
+function expectArrivedAsGolden(rig, copy) {
+  const item = rig.es.items.find((i) => i.id === copy.ecs.event.id);
+  expect(item, copy.name).toBeDefined();
+  expect(withoutReceiveClock(item.source)).toEqual(withoutReceiveClock(copy.ecs));
+  const envelope = rig.hec.events.find((e) => e.fields.id === copy.splunk.fields.id);
+  expect(envelope, copy.name).toBeDefined();
+  const { wasm, vector } = comparableEnvelopes(copy.splunk, { ...envelope, time: millisecondTime(String(envelope.time)) });
+  expect(vector).toEqual(wasm);
+}
+
+describe('vector/vector.yaml: Sysdig Webhook authentication Bearer and Basic', FLAKY_SINK, () => {
+  it('accepts the HEC token, the Bearer token and Basic user:password, equal to golden; refuses every wrong one', async (ctx) => {
+    if (SKIP) ctx.skip(SKIP);
+    const rig = new VectorRig('bearer-basic');
+    try {
+      await rig.start({
+        env: { SYSDIG_WEBHOOK_BEARER_TOKEN: BEARER_TOKEN, SYSDIG_WEBHOOK_BASIC_CREDENTIALS: BASIC_CREDENTIALS },
+      });
+      const refused = [
+        ['no header', {}],
+        ['wrong bearer', { authorization: `Bearer ${BEARER_TOKEN.slice(0, -1)}x` }],
+        ['bearer with the HEC token', { authorization: `Bearer ${WEBHOOK_TOKEN}` }],
+        ['bearer token as Splunk', { authorization: `Splunk ${BEARER_TOKEN}` }],
+        ['basic wrong password', basicHeader('sysdig:not-the-password')],
+        ['basic wrong user', basicHeader(`other:${BASIC_CREDENTIALS.split(':')[1]}`)],
+        ['basic unencoded', { authorization: `Basic ${BASIC_CREDENTIALS}` }],
+        ['bare bearer token', { authorization: BEARER_TOKEN }],
+      ];
+      const markers = [];
+      for (const [n, [name, headers]] of refused.entries()) {
+        const marker = uniqueCopy('audit-cmd', 601 + n);
+        markers.push(marker);
+        expect((await rig.send(marker.text, headers)).status, name).toBe(401);
+      }
+      const accepted = [
+        ['HEC token', AUTH, uniqueCopy('audit-net', 611)],
+        ['Bearer', { authorization: `Bearer ${BEARER_TOKEN}` }, uniqueCopy('runtime-policy-event', 612)],
+        ['Basic', basicHeader(BASIC_CREDENTIALS), uniqueCopy('audit-file', 613)],
+      ];
+      const es0 = rig.es.items.length;
+      const hec0 = rig.hec.events.length;
+      for (const [name, headers, copy] of accepted) expect((await rig.send(copy.text, headers)).status, name).toBe(200);
+      await rig.waitFor(es0 + accepted.length, hec0 + accepted.length, 'Bearer and Basic');
+      for (const [, , copy] of accepted) expectArrivedAsGolden(rig, copy);
+      for (const marker of markers) {
+        expect(rig.es.items.some((i) => i.id === marker.ecs.event.id)).toBe(false);
+        expect(rig.hec.events.some((e) => e.fields.id === marker.splunk.fields.id)).toBe(false);
+      }
+      console.log(`vector e2e webhook authentication: accepted ${accepted.length}/${accepted.length} (HEC token, Bearer, Basic), equal to golden ${accepted.length}; refused ${refused.length}/${refused.length}, stored 0`);
+    } finally {
+      await rig.stop();
+    }
+  }, START_CASE_LIMIT_MS);
+});
+
+describe('vector/webhook-client-certificate.yaml: Sysdig Webhook authentication Certificate', FLAKY_SINK, () => {
+  it('accepts a trusted client certificate without a header, equal to golden; refuses no, untrusted or no TLS', async (ctx) => {
+    if (SKIP) ctx.skip(SKIP);
+    if (!hasOpenssl()) ctx.skip('no openssl to make test certificates');
+    const pkiDir = makeTempDir('sysdig-vector-e2e-mtls-pki-');
+    const pki = makeTestPki(pkiDir);
+    const mtlsPort = await freePort();
+    const rig = new VectorRig('client-certificate');
+    rig.configPaths = [VECTOR_CONFIG, join(REPO_ROOT, 'vector', 'webhook-client-certificate.yaml')];
+    rig.extraReadyPorts = [mtlsPort];
+    try {
+      await rig.start({
+        env: {
+          SYSDIG_WEBHOOK_MTLS_ADDRESS: `127.0.0.1:${mtlsPort}`,
+          SYSDIG_WEBHOOK_MTLS_CRT_FILE: pki.serverCrt,
+          SYSDIG_WEBHOOK_MTLS_KEY_FILE: pki.serverKey,
+          SYSDIG_WEBHOOK_MTLS_CA_FILE: pki.caFile,
+        },
+      });
+      const outcomes = {};
+      const markers = [];
+      const attempt = async (name, tlsOptions, n) => {
+        const marker = uniqueCopy('audit-cmd', 701 + n);
+        markers.push(marker);
+        try {
+          outcomes[name] = (await post(mtlsPort, WEBHOOK_PATH, marker.text, {}, tlsOptions)).status;
+        } catch (error) {
+          outcomes[name] = error.code ?? error.message;
+        }
+      };
+      await attempt('plain HTTP', null, 0);
+      await attempt('no client certificate (Sysdig only trusting our CA)', { ca: pki.ca }, 1);
+      await attempt('client certificate from another CA', { ca: pki.ca, ...pki.rogueClient }, 2);
+      for (const [name, outcome] of Object.entries(outcomes)) {
+        expect(typeof outcome === 'number' && outcome < 400, `${name} got through: ${outcome}`).toBe(false);
+      }
+      const copies = [uniqueCopy('audit-net', 711), uniqueCopy('runtime-policy-event', 712)];
+      const es0 = rig.es.items.length;
+      const hec0 = rig.hec.events.length;
+      // Sysdig's webhook body: a JSON array per batch.
+      const batch = `[${copies.map((c) => c.text).join(',')}]`;
+      expect((await post(mtlsPort, WEBHOOK_PATH, batch, {}, { ca: pki.ca, ...pki.client })).status).toBe(200);
+      await rig.waitFor(es0 + copies.length, hec0 + copies.length, 'client certificate');
+      for (const copy of copies) expectArrivedAsGolden(rig, copy);
+      for (const marker of markers) {
+        expect(rig.es.items.some((i) => i.id === marker.ecs.event.id)).toBe(false);
+        expect(rig.hec.events.some((e) => e.fields.id === marker.splunk.fields.id)).toBe(false);
+      }
+      console.log(`vector e2e client certificate: accepted ${copies.length}/${copies.length}, equal to golden ${copies.length}; refused ${JSON.stringify(outcomes)}`);
+    } finally {
+      await rig.stop();
+      await removeDir(pkiDir);
+    }
+  }, START_CASE_LIMIT_MS);
 });

@@ -326,4 +326,24 @@ describe('documented differences, pinned (vector/README.md)', () => {
     expect(events.map((e) => e.message)).toEqual(['{"a":1.50,"n":18446744073709551615}', '{"b" : [1, {"c":2}]}', 's', '7']);
     expect(splitRecords(body).slice(0, 2)).toEqual(events.slice(0, 2).map((e) => e.message));
   });
+
+  it('split_batch splits NDJSON and back-to-back objects (HEC envelopes) on their raw text, as the module host does', (ctx) => {
+    needVrl(ctx);
+    const bodies = [
+      // Sysdig's webhook output "ndjson"; HEC envelopes one per line.
+      '{"a":1.50,"n":18446744073709551615}\n{"b":"x}{y"}\r\n\n{"c":{"d":[1]}}\n',
+      // HEC envelopes back to back, one holding "}{" inside a string.
+      '{"time":1,"event":{"id":"a"}}{"time":2,"event":"{\\"id\\":\\"b}{c\\"}"}{"event":{"x":{}}}',
+    ];
+    const { outputs } = runVrl(vrl, programs.split, bodies.map((body) => cliLine(body)));
+    for (const [i, body] of bodies.entries()) {
+      const events = parseExact(outputs[i]);
+      expect(Array.isArray(events), body).toBe(true);
+      expect(events.map((e) => e.message)).toEqual(splitRecords(body));
+    }
+    // One object, pretty-printed or not, and text that is no JSON pass through whole.
+    const whole = ['{\n  "a": 1\n}', '{"a":1}{"b":', 'not json'];
+    const { outputs: passed } = runVrl(vrl, programs.split, whole.map((body) => cliLine(body)));
+    whole.forEach((body, i) => expect(parseExact(passed[i]).message).toBe(body));
+  });
 });
