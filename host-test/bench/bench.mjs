@@ -94,7 +94,7 @@ async function main() {
     return runReleasesMode({
       releases, wasmPath: DEFAULT_WASM_PATH, record: runtimeSample, root,
       lua: `${root}host-test/bench/runtime_policy.lua`,
-      batch: values.batch === '1' ? 10 : Number(values.batch), log,
+      batch: values.batch === '1' ? 10 : Number(values.batch), baseline: values.baseline ?? null, log,
     });
   }
 

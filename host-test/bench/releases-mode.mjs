@@ -10,6 +10,7 @@
 //   ours .aot ecs   the module compiled by that release's flb-wamrc (beside
 //                   its fluent-bit, or in FLB_WAMRC_RELEASES as
 //                   "4.0=/path/to/wamrc,5.1=/path/to/flb-wamrc")
+//   baseline …      with --baseline FILE.wasm, that build too
 // The input runs the filter before it answers the request, so the CPU the
 // process used between the first and the last answer (utime+stime from
 // /proc) is the CPU of those events; filter CPU per event is that minus
@@ -120,7 +121,7 @@ async function runConfig(release, work, label, filter, { body, requests }) {
  * @param {number}   o.oldRequests  POSTs for the interpreted module where it
  *                                  is instantiated per call (slow)
  */
-export async function runReleasesMode({ releases, wasmPath, record, lua, root, batch = 10, requests = 400, oldRequests = 60, log }) {
+export async function runReleasesMode({ releases, wasmPath, record, lua, root, batch = 10, requests = 1000, oldRequests = 60, baseline = null, log }) {
   const work = join(root, 'build/bench/releases');
   mkdirSync(work, { recursive: true });
   const body = Buffer.from(`[${Array.from({ length: batch }, () => record.trim()).join(',')}]`);
@@ -133,16 +134,23 @@ export async function runReleasesMode({ releases, wasmPath, record, lua, root, b
       ['lua', { name: 'lua', script: lua, call: 'sysdig_runtime_to_ecs' }],
       ['ours .wasm ecs', { name: 'wasm', wasm_path: wasmPath, function_name: 'sysdig_to_ecs', accessible_paths: '.' }],
     ];
+    // Another build of the normalizer (--baseline, say main's), beside ours.
+    const builds = [['ours', wasmPath], ...(baseline ? [['baseline', baseline]] : [])];
+    if (baseline) {
+      configs.push(['baseline .wasm ecs', { name: 'wasm', wasm_path: baseline, function_name: 'sysdig_to_ecs', accessible_paths: '.' }]);
+    }
     if (wamrc) {
-      const aot = join(work, `ours-${release.version}.aot`);
-      const r = spawnSync(wamrc, [...PORTABLE_AOT_FLAGS, '-o', aot, wasmPath], { encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`${wamrc} failed:\n${r.stdout}${r.stderr}`);
-      configs.push(['ours .aot ecs', { name: 'wasm', wasm_path: aot, function_name: 'sysdig_to_ecs', accessible_paths: '.' }]);
+      for (const [name, path] of builds) {
+        const aot = join(work, `${name}-${release.version}.aot`);
+        const r = spawnSync(wamrc, [...PORTABLE_AOT_FLAGS, '-o', aot, path], { encoding: 'utf8' });
+        if (r.status !== 0) throw new Error(`${wamrc} failed:\n${r.stdout}${r.stderr}`);
+        configs.push([`${name} .aot ecs`, { name: 'wasm', wasm_path: aot, function_name: 'sysdig_to_ecs', accessible_paths: '.' }]);
+      }
     }
     log(`Fluent Bit ${release.version} (${release.bin}); flb-wamrc: ${wamrc ?? 'none, .aot not run'}`);
     const rows = {};
     for (const [label, filter] of configs) {
-      const n = freshInstance && label.startsWith('ours .wasm') ? oldRequests : requests;
+      const n = freshInstance && label.includes('.wasm') ? oldRequests : requests;
       const { cpu, seconds } = await runConfig(release, work, label, filter, { body, requests: n });
       rows[label] = { requests: n, events: n * batch, cpu, cpuPerEvent: cpu / (n * batch), eventsPerSecond: (n * batch) / seconds };
     }
