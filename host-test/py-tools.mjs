@@ -55,3 +55,24 @@ export function runPyScript(tools, script, inputs) {
   });
   return out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
 }
+
+export const CIM_PACKAGE = 'pytest-splunk-addon==7.0.5';
+const CIM_DIR = join(CACHE_DIR, 'pytest-splunk-addon-7.0.5');
+
+/** { dir } of the CIM data model definitions that PyPI's pytest-splunk-addon
+ *  ships (data_models/*.json), installed once into the cache with pip
+ *  (--no-deps: only its data is read), or { skip: reason }. */
+export function ensureCimModels() {
+  const dir = join(CIM_DIR, 'pytest_splunk_addon', 'data_models');
+  if (existsSync(join(dir, 'Intrusion_Detection.json'))) return { dir };
+  const tools = ensurePyTools();
+  if (tools.skip) return { skip: tools.skip };
+  try {
+    execFileSync(tools.python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-deps',
+      '--target', CIM_DIR, CIM_PACKAGE], { stdio: 'pipe', timeout: 600_000 });
+  } catch (error) {
+    const detail = String(error.stderr ?? error.message).trim().split('\n').slice(-3).join(' ');
+    return { skip: `could not install ${CIM_PACKAGE} into ${CIM_DIR}: ${detail}` };
+  }
+  return existsSync(join(dir, 'Intrusion_Detection.json')) ? { dir } : { skip: `${CIM_PACKAGE} has no data_models/ in ${CIM_DIR}` };
+}

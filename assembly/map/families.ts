@@ -17,7 +17,7 @@ import {
   K_SERVER_IPV4, K_SERVER_IPV4_DOT, K_SERVER_PORT, K_L4PROTOCOL, K_DIRECTION, K_PROCESS_NAME,
   K_DIRECTORY, K_FILENAME, K_PERMISSIONS, K_SOURCE, K_DNS_DOMAINS,
 } from "./detect";
-import { mapFalcoFields, mapLabels } from "./falco";
+import { mapFalcoFields, mapLabels, falcoNotes } from "./falco";
 import { FALCO_ALERT } from "./detect";
 import { mapFalcoAlert } from "./falco_alert";
 import { decodeStringToken } from "../json/escape";
@@ -78,6 +78,7 @@ const endTime = new Instant();
 
 /** Sets the fields of `doc` for a payload of `family`; false if unknown. */
 export function mapFamily(doc: Doc, family: i32): bool {
+  falcoNotes.reset();
   switch (family) {
     case RUNTIME_POLICY: mapRuntimePolicy(doc); return true;
     case LEGACY_POLICY: mapLegacyPolicy(doc); return true;
@@ -109,10 +110,12 @@ function mapRuntimePolicy(doc: Doc): void {
   doc.setToken(F.RULE_DESCRIPTION, t(K_DESCRIPTION));
   doc.setToken(F.AGENT_ID, t(K_AGENT_ID));
   doc.setToken(F.CONTAINER_ID, t(K_CONTAINER_ID));
+  // Sysdig's machine id is the agent host's MAC address.
+  doc.setToken(F.HOST_ID, t(K_MACHINE_ID));
   setMac(doc, t(K_MACHINE_ID));
   CONTENT.collect(tape, t(K_CONTENT), content);
   doc.setToken(F.RULE_NAME, content[C_RULE_NAME]);
-  doc.setToken(F.RULE_CATEGORY, content[C_RULE_TYPE]);
+  setRuleCategory(doc, content[C_RULE_TYPE]);
   doc.setToken(F.RULE_VERSION, content[C_POLICY_VERSION]);
   doc.addToken(F.RULE_AUTHOR, content[C_POLICY_ORIGIN]);
   doc.setToken(F.MESSAGE, content[C_OUTPUT]);
@@ -229,6 +232,9 @@ function mapAudit(doc: Doc, family: i32): void {
   } else {
     mapKubeExec(doc, tape);
   }
+  // The host's and workload's labels (host name, Kubernetes cluster,
+  // namespace, pod, workload); what the record says itself comes first.
+  mapLabels(doc, t(K_LABELS));
   deriveFields(doc, false);
 }
 
@@ -368,4 +374,26 @@ function mapKubeExec(doc: Doc, tape: Tape): void {
   if (doc.has(F.CONTAINER_NAME)) { doc.text.ascii(" (container "); doc.valueText(F.CONTAINER_NAME, doc.text); doc.text.byte(0x29); }
   if (doc.has(F.USER_NAME)) { doc.text.ascii(" by "); doc.valueText(F.USER_NAME, doc.text); }
   doc.setText(F.MESSAGE, s);
+}
+
+// The Secure Events API gives ruleType as a number; the names are those of
+// Sysdig's API reference. The webhook sends a name ("RULE_TYPE_FALCO"),
+// kept as it is.
+const RULE_TYPE_NAMES: string[] = [
+  "", "List matching - process", "List matching - container", "List matching - file",
+  "List matching - network", "List matching - syscall", "Falco", "Drift detection", "Malware detection",
+  "", "", "ML - Cryptominer detection", "", "ML - AWS anomalous login", "ML - Okta anomalous login",
+];
+
+/** rule.category from ruleType: a name as it is, a number by its name. */
+function setRuleCategory(doc: Doc, tok: i32): void {
+  const tape = doc.tape;
+  if (tok >= 0 && tape.kind(tok) != T_STR) {
+    const n = readSmallInt(tape, tok);
+    if (n >= 0 && n < RULE_TYPE_NAMES.length && RULE_TYPE_NAMES[<i32>n].length > 0) {
+      doc.setConst(F.RULE_CATEGORY, RULE_TYPE_NAMES[<i32>n]);
+      return;
+    }
+  }
+  doc.setToken(F.RULE_CATEGORY, tok);
 }

@@ -128,3 +128,28 @@ export const ANCESTOR_PID: i32[] = [
   PROCESS_PID, field("process.parent.pid"), field("process.parent.parent.pid"),
   field("process.parent.parent.parent.pid"), field("process.parent.parent.parent.parent.pid"),
 ];
+
+// The fields Elastic's integrations fill too
+export const CLIENT_DOMAIN = field("client.domain");
+export const CLIENT_IP = field("client.ip");
+export const CLIENT_PORT = field("client.port");
+export const CLOUD_INSTANCE_NAME = field("cloud.instance.name");
+export const CLOUD_MACHINE_TYPE = field("cloud.machine.type");
+export const CLOUD_PROJECT_NAME = field("cloud.project.name");
+export const CONTAINER_RUNTIME = field("container.runtime");
+export const DESTINATION_DOMAIN = field("destination.domain");
+export const EVENT_SEQUENCE = field("event.sequence");
+export const FILE_INODE = field("file.inode");
+export const FILE_TYPE = field("file.type");
+export const ORCH_RESOURCE_ID = field("orchestrator.resource.id");
+export const ORCH_RESOURCE_IP = field("orchestrator.resource.ip");
+export const ORCH_RESOURCE_LABEL = field("orchestrator.resource.label");
+export const PROCESS_ARGS = field("process.args");
+export const PROCESS_ARGS_COUNT = field("process.args_count");
+export const PROCESS_ENV_VARS = field("process.env_vars");
+export const PROCESS_PARENT_START = field("process.parent.start");
+export const PROCESS_START = field("process.start");
+export const RELATED_HASH = field("related.hash");
+export const SERVER_DOMAIN = field("server.domain");
+export const SERVER_IP = field("server.ip");
+export const SERVER_PORT = field("server.port");

@@ -66,13 +66,19 @@ function appendWords(doc: Doc, from: i32, to: i32): void {
   for (let i = from; i < to; i++) doc.text.byte(at(i) == 0x5f ? 0x20 : at(i));
 }
 
-/** Reads a tag token and adds the ATT&CK entries it names. */
-export function addThreatFromTag(doc: Doc, tape: Tape, tok: i32): void {
-  if (tape.kind(tok) != T_STR || tape.innerLen(tok) < 2) return;
+/** Reads a tag token and adds the ATT&CK entries it names. A rule's tags
+ *  are read twice: sub-techniques (`subTechniques`) after everything else,
+ *  so that a parent technique named by its own tag is listed with its name
+ *  first. A parent known only from a sub-technique is added to
+ *  threat.technique.id only when no technique of the rule has a name:
+ *  threat.technique.id and .name line up one to one, or there are no names.
+ *  Returns whether the tag is a sub-technique left for the second reading. */
+export function addThreatFromTag(doc: Doc, tape: Tape, tok: i32, subTechniques: bool = false): bool {
+  if (tape.kind(tok) != T_STR || tape.innerLen(tok) < 2) return false;
   // Every form begins with "m", "t" or "T" (or an escape): other tags
   // ("NIST", "filesystem") are passed over without decoding them.
   const first = tape.byteAt(tape.innerStart(tok)) | 0x20;
-  if (first != 0x6d && first != 0x74 && first != 0x7c /* backslash | 0x20 */) return;
+  if (first != 0x6d && first != 0x74 && first != 0x7c /* backslash | 0x20 */) return false;
   tag.reset();
   decodeStringToken(tag, tape, tok);
   let p = 0;
@@ -80,26 +86,30 @@ export function addThreatFromTag(doc: Doc, tape: Tape, tok: i32): void {
   if (prefixed) p = 6;
   // Tactic by id.
   if ((at(p) | 0x20) == 0x74 && (at(p + 1) | 0x20) == 0x61 && digitsAt(p + 2, 4)) {
+    if (subTechniques) return false;
     for (let r = 0; r < TACTICS.length / COLUMNS; r++) {
       const id = TACTICS[r * COLUMNS];
       let same = true;
       for (let i = 2; i < 6; i++) if (at(p + i) != <i32>id.charCodeAt(i)) { same = false; break; }
-      if (same) { addTactic(doc, r); return; }
+      if (same) { addTactic(doc, r); return false; }
     }
-    return;
+    return false;
   }
   // Technique or sub-technique by id.
   if ((at(p) | 0x20) == 0x74 && digitsAt(p + 1, 4)) {
     let q = p + 5;
     const isSub = q < tag.len && at(q) == 0x2e && digitsAt(q + 1, 3);
     if (isSub) q += 4;
-    if (q < tag.len && at(q) != 0x5f) return;
+    if (q < tag.len && at(q) != 0x5f) return false;
+    if (isSub != subTechniques) return isSub;
     const nameFrom = q + 1;
-    // threat.technique.id is always the parent technique.
+    // threat.technique.id is the parent technique.
     let s = doc.beginText();
     doc.text.byte(0x54);
     doc.text.bytes(tag.ptr + <usize>(p + 1), 4);
-    const newTechnique = doc.addText(TECHNIQUE_ID, s);
+    let newTechnique = false;
+    if (!isSub || !doc.has(TECHNIQUE_NAME)) newTechnique = doc.addText(TECHNIQUE_ID, s);
+    else doc.text.len = s;
     if (newTechnique) {
       s = doc.beginText();
       doc.text.ascii("https://attack.mitre.org/techniques/T");
@@ -125,11 +135,11 @@ export function addThreatFromTag(doc: Doc, tape: Tape, tok: i32): void {
       s = doc.beginText(); appendWords(doc, nameFrom, tag.len); doc.addText(TECHNIQUE_NAME, s);
     }
     doc.setConst(THREAT_FRAMEWORK, "MITRE ATT&CK");
-    return;
+    return false;
   }
   // Tactic by name: "mitre_privilege_escalation", in any case: one lookup
   // of the lowercased rest instead of a comparison per tactic.
-  if (!prefixed) return;
+  if (!prefixed || subTechniques) return false;
   let r = TACTIC_NAMES.lookup(tag.ptr + <usize>p, tag.len - p);
   if (r < 0) {
     // Tags are lowercase as a rule; any other spelling is lowered first.
@@ -138,6 +148,7 @@ export function addThreatFromTag(doc: Doc, tape: Tape, tok: i32): void {
     r = TACTIC_NAMES.lookup(lowered.ptr, lowered.len);
   }
   if (r >= 0) addTactic(doc, r);
+  return false;
 }
 
 /** Tag spellings of the tactics, by TACTICS row. */

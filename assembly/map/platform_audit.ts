@@ -64,14 +64,18 @@ export function mapPlatformAudit(doc: Doc): void {
   doc.setToken(F.ORGANIZATION_ID, c[C_CUSTOMER_ID]);
   doc.setToken(F.ENTITY_TARGET_ID, c[C_ENTITY_ID]);
   doc.setToken(F.ENTITY_TARGET_SUB_TYPE, c[C_ENTITY_TYPE]);
-  // "GET /api/integrations/discovery/?cluster=… 200 by jane@example.com"
-  const s = doc.beginText();
-  if (doc.valueText(F.HTTP_REQUEST_METHOD, doc.text)) doc.text.byte(0x20);
-  if (!doc.valueText(F.URL_ORIGINAL, doc.text)) doc.text.byte(0x3f);
-  if (doc.has(F.HTTP_RESPONSE_STATUS)) { doc.text.byte(0x20); doc.valueText(F.HTTP_RESPONSE_STATUS, doc.text); }
-  if (doc.has(F.USER_NAME)) { doc.text.ascii(" by "); doc.valueText(F.USER_NAME, doc.text); }
-  else if (doc.has(F.USER_ID)) { doc.text.ascii(" by user "); doc.valueText(F.USER_ID, doc.text); }
-  doc.setText(F.MESSAGE, s);
+  // "GET /api/integrations/discovery/?cluster=… 200 by jane@example.com";
+  // a record without a request line (Sysdig forwards some with no content)
+  // gets no message.
+  if (doc.has(F.HTTP_REQUEST_METHOD) || doc.has(F.URL_ORIGINAL)) {
+    const s = doc.beginText();
+    if (doc.valueText(F.HTTP_REQUEST_METHOD, doc.text)) doc.text.byte(0x20);
+    if (!doc.valueText(F.URL_ORIGINAL, doc.text)) doc.text.byte(0x3f);
+    if (doc.has(F.HTTP_RESPONSE_STATUS)) { doc.text.byte(0x20); doc.valueText(F.HTTP_RESPONSE_STATUS, doc.text); }
+    if (doc.has(F.USER_NAME)) { doc.text.ascii(" by "); doc.valueText(F.USER_NAME, doc.text); }
+    else if (doc.has(F.USER_ID)) { doc.text.ascii(" by user "); doc.valueText(F.USER_ID, doc.text); }
+    doc.setText(F.MESSAGE, s);
+  }
   deriveFields(doc, false);
 }
 

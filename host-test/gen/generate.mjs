@@ -9,9 +9,11 @@ import { generatedFiles as kibana } from './kibana.mjs';
 import { generatedFiles as opensearch } from './opensearch.mjs';
 import { generatedFiles as vrlFields } from '../../vector/tools/gen-fields-vrl.mjs';
 import { generatedFiles as fluentBitReleases } from './fluent-bit-releases.mjs';
+import { generatedFiles as elasticComparison } from './elastic-comparison.mjs';
+import { generatedFiles as splunkFields } from './splunk-fields.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const generators = [elasticsearch, opensearch, kibana, vrlFields, fluentBitReleases];
+const generators = [elasticsearch, opensearch, kibana, vrlFields, fluentBitReleases, elasticComparison, splunkFields];
 for (const gen of generators) {
   for (const [path, text] of Object.entries(await gen())) {
     mkdirSync(dirname(join(root, path)), { recursive: true });

@@ -191,7 +191,7 @@ describe('Platform Audit: entityPayload is decoded and its secrets redacted, sai
     expect(ecs.error.message).toBe(statement);
     expect(splunk.fields.error_message).toBe(statement);
     expect(ecs.tags).toContain('_sysdig_redacted');
-    expect(splunk.fields.tag).toContain('_sysdig_redacted');
+    expect(splunk.fields.tags).toContain('_sysdig_redacted');
     const info = ecs.sysdig.content.entityPayload.connectionInfo;
     expect(info).toMatchObject({ region: 'us-east-1', accessKey: '[REDACTED]', secretKey: '[REDACTED]', token: '' });
     expect(info.headers).toEqual({ 'X-Api-Key': '[REDACTED]', 'X-Team': 'secops' });
