@@ -18,6 +18,7 @@ const DATA_VIEW_TITLE = 'sysdig-events*,logs-sysdig.*-*';
 // are Secure too, but not alerts; Monitor alerts and events are "Sysdig Monitor".
 const SECURE = 'event.module : "sysdig" and event.kind : "alert" and observer.product : "Sysdig Secure"';
 const MONITOR = 'event.module : "sysdig" and observer.product : "Sysdig Monitor"';
+const FALCO = 'observer.product : "Falco"';
 const SECURE_AND_AUDIT = 'event.module : "sysdig" and observer.product : "Sysdig Secure"';
 
 const MIGRATION = { coreMigrationVersion: '8.8.0' };
@@ -29,12 +30,13 @@ const columns = {
     label: '@timestamp', dataType: 'date', operationType: 'date_histogram', sourceField: '@timestamp',
     isBucketed: true, scale: 'interval', params: { interval: 'auto', includeEmptyRows: true, dropPartials: false },
   }),
+  // customLabel: Kibana shows a column's own label only when this says so.
   count: () => ({
-    label: 'Events', dataType: 'number', operationType: 'count', sourceField: '___records___',
+    label: 'Events', customLabel: true, dataType: 'number', operationType: 'count', sourceField: '___records___',
     isBucketed: false, scale: 'ratio', params: { emptyAsNull: true },
   }),
   terms: (field, size, label) => ({
-    label, dataType: 'string', operationType: 'terms', sourceField: field, isBucketed: true, scale: 'ordinal',
+    label, customLabel: true, dataType: 'string', operationType: 'terms', sourceField: field, isBucketed: true, scale: 'ordinal',
     params: { size, orderBy: { type: 'column', columnId: COUNT }, orderDirection: 'desc', otherBucket: true, missingBucket: false },
   }),
 };
@@ -73,7 +75,9 @@ const xy = (layer) => ({
 /** Events per time bucket, stacked by the values of `field`. */
 const overTime = ({ id, title, description, query, field, label }) => lens({
   id, title, description, query,
-  cols: { time: columns.time(), [COUNT]: columns.count(), split: columns.terms(field, 10, label) },
+  // The split first: Lens nests the columns in this order, so the top
+  // values are chosen over the whole range, not in each time bucket.
+  cols: { split: columns.terms(field, 10, label), time: columns.time(), [COUNT]: columns.count() },
   visualization: (layerId) => xy({ layerId, seriesType: 'bar_stacked', xAccessor: 'time', splitAccessor: 'split' }),
 });
 
@@ -196,6 +200,20 @@ export function buildSavedObjects() {
     }),
   };
 
+  const falco = {
+    overTime: overTime({
+      id: 'falco-alerts-over-time', title: 'Falco: alerts over time by priority',
+      description: 'Falco alerts, stacked by priority (log.syslog.severity.name).', query: FALCO,
+      field: 'log.syslog.severity.name', label: 'Priority',
+    }),
+    rules: top({ id: 'falco-top-rules', title: 'Falco: top rules', description: 'Alerts by rule.name.', query: FALCO, field: 'rule.name', label: 'Rule' }),
+    sources: top({ id: 'falco-top-sources', title: 'Falco: alerts by source', description: 'Alerts by event source (event.provider: syscall, k8s_audit, plugins).', query: FALCO, field: 'event.provider', label: 'Source' }),
+    hosts: top({ id: 'falco-top-hosts', title: 'Falco: top Falco hosts', description: 'Alerts by the host Falco runs on (observer.hostname).', query: FALCO, field: 'observer.hostname', label: 'Falco host' }),
+    latest: savedSearch({
+      id: 'falco-latest-alerts', title: 'Falco: latest alerts', description: 'Newest first, with their output.',
+      query: FALCO, columns: ['log.syslog.severity.name', 'rule.name', 'observer.hostname', 'container.name', 'orchestrator.namespace', 'message'],
+    }),
+  };
   const secureDashboard = dashboard({
     id: 'sysdig-secure-overview', title: '[Sysdig] Secure overview',
     description: 'Runtime policy events and activity audit, normalized by sysdig-normalizer.',
@@ -220,7 +238,18 @@ export function buildSavedObjects() {
       { object: monitor.latest, x: 0, y: 24, w: 48, h: 16 },
     ],
   });
-  return [dataView, ...Object.values(secure), ...Object.values(monitor), secureDashboard, monitorDashboard];
+  const falcoDashboard = dashboard({
+    id: 'falco-overview', title: '[Falco] Alerts',
+    description: 'Falco alerts (observer.product: Falco), normalized by sysdig-normalizer.',
+    panels: [
+      { object: falco.overTime, x: 0, y: 0, w: 32, h: 12 },
+      { object: falco.sources, x: 32, y: 0, w: 16, h: 12 },
+      { object: falco.rules, x: 0, y: 12, w: 24, h: 12 },
+      { object: falco.hosts, x: 24, y: 12, w: 24, h: 12 },
+      { object: falco.latest, x: 0, y: 24, w: 48, h: 16 },
+    ],
+  });
+  return [dataView, ...Object.values(secure), ...Object.values(monitor), ...Object.values(falco), secureDashboard, monitorDashboard, falcoDashboard];
 }
 
 export function generatedFiles() {

@@ -107,9 +107,33 @@ describe('Kibana saved objects (elasticsearch/kibana/)', () => {
 
   it('are well-formed NDJSON with unique ids and references that all resolve', () => {
     expect(objects.map((o) => o.type).sort()).toEqual(
-      ['dashboard', 'dashboard', 'index-pattern', ...Array(10).fill('lens'), 'search', 'search'].sort(),
+      ['dashboard', 'dashboard', 'dashboard', 'index-pattern', ...Array(14).fill('lens'), 'search', 'search', 'search'].sort(),
     );
     expect(structuralProblems(objects, DATA_VIEW_ID)).toEqual([]);
+  });
+
+  it('show their own column labels, and split stacked time charts before the time axis', () => {
+    const lenses = objects.filter((o) => o.type === 'lens');
+    for (const o of lenses) {
+      for (const layer of Object.values(o.attributes.state.datasourceStates.formBased.layers)) {
+        for (const col of Object.values(layer.columns)) if (col.operationType !== 'date_histogram') expect(col.customLabel, `${o.id}: ${col.label}`).toBe(true);
+        const order = layer.columnOrder.map((id) => layer.columns[id].operationType);
+        if (order.includes('date_histogram') && order.includes('terms')) {
+          expect(order.indexOf('terms'), `${o.id}: terms before the date histogram`).toBeLessThan(order.indexOf('date_histogram'));
+        }
+      }
+    }
+  });
+
+  it('include the Falco dashboard over observer.product: Falco', () => {
+    const falco = objects.find((o) => o.id === 'falco-overview');
+    expect(falco.type).toBe('dashboard');
+    const panelIds = falco.references.map((r) => r.id);
+    for (const id of panelIds) {
+      const o = objects.find((x) => x.id === id);
+      const query = o.type === 'lens' ? o.attributes.state.query.query : JSON.parse(o.attributes.kibanaSavedObjectMeta.searchSourceJSON).query.query;
+      expect(query, id).toContain('observer.product : "Falco"');
+    }
   });
 
   it('fail the structural check when a reference, a layer or a panel is broken', () => {
