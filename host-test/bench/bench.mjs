@@ -36,7 +36,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --phases            add the phase modules (time inside the interpreted module by phase)
   --interp-all        interpreted .wasm runs for every family, not only the runtime sample
   --only REGEX        only the Fluent Bit configurations whose label matches (none is kept)
-  --baseline FILE     also run this other build of the normalizer (.wasm; an .aot is compiled)
+  --baseline FILE     also run this other build of the normalizer (.wasm; an .aot is compiled
+                      for Fluent Bit); the Node mode times its exports beside ours
 
   --releases          instead of the above: per webhook event (batches of --batch,
                       default here 10) on every installed Fluent Bit release
@@ -108,6 +109,7 @@ async function main() {
     log('\n=== Node mode ===');
     nodeResults = await runNodeMode({
       wasmPath: DEFAULT_WASM_PATH, copyPath, rounds: Number(values.rounds), families: values.family, log,
+      baseline: values.baseline && values.baseline.endsWith('.wasm') ? values.baseline : null,
     });
   }
 

@@ -4,7 +4,9 @@
 //  - JSON.parse + JSON.stringify in V8, what a JavaScript normalizer pays
 //    at the least (on a string already decoded, so it is flattered).
 // A second table times the exports alone, on a record already copied in,
-// to split the module's own time from the host's.
+// to split the module's own time from the host's; with --baseline, another
+// build of the normalizer (say, main's) is timed there too, in the same
+// interleaved batches, so a change is measured against what it changes.
 
 import { dupData, loadFilter } from '../host.mjs';
 import { samples } from '../test/samples.mjs';
@@ -15,9 +17,10 @@ const TAG = new TextEncoder().encode('sysdig');
 // A fixed record time, so every call does the same work.
 const TIME = { sec: 1700000000, nsec: 123456789 };
 
-export async function runNodeMode({ wasmPath, copyPath, rounds, families, log }) {
+export async function runNodeMode({ wasmPath, copyPath, rounds, families, log, baseline = null }) {
   const ours = await loadFilter(wasmPath);
   const floor = await loadFilter(copyPath);
+  const base = baseline ? await loadFilter(baseline) : null;
   const chosen = samples.filter((s) => !families || families.includes(s.name));
   const hostRows = [];
   const kernelRows = [];
@@ -47,6 +50,10 @@ export async function runNodeMode({ wasmPath, copyPath, rounds, families, log })
         { name: 'ecs', fn: exportOnly(ours, TARGETS.ecs, bytes) },
         { name: 'splunk', fn: exportOnly(ours, TARGETS.splunk, bytes) },
         { name: 'copy', fn: exportOnly(floor, TARGETS.ecs, bytes) },
+        ...(base ? [
+          { name: 'base ecs', fn: exportOnly(base, TARGETS.ecs, bytes) },
+          { name: 'base splunk', fn: exportOnly(base, TARGETS.splunk, bytes) },
+        ] : []),
       ],
       { rounds },
     );
@@ -72,6 +79,8 @@ export async function runNodeMode({ wasmPath, copyPath, rounds, families, log })
         fmtRate(kc.perSecond), fmtUs(kc.secondsPerCall),
         fmtRatio(k.perSecond / kc.perSecond),
         fmtUs(host.get(target).secondsPerCall - k.secondsPerCall),
+        ...(base ? [fmtUs(kernel.get(`base ${target}`).secondsPerCall),
+          fmtRatio(kernel.get(`base ${target}`).secondsPerCall / k.secondsPerCall)] : []),
       ]);
     }
   }
@@ -84,8 +93,10 @@ export async function runNodeMode({ wasmPath, copyPath, rounds, families, log })
     hostRows, log,
   );
   log('\nThe exports alone (record already in linear memory, no host work):\n');
+  if (base) log(`baseline: ${baseline} (base/ours: its time per record over ours; above 1×, ours is faster)\n`);
   printTable(
-    ['family', 'target', 'ours rec/s', 'µs/rec', 'MB/s', 'copy rec/s', 'µs/rec', 'ours/copy', 'host µs/rec'],
+    ['family', 'target', 'ours rec/s', 'µs/rec', 'MB/s', 'copy rec/s', 'µs/rec', 'ours/copy', 'host µs/rec',
+      ...(base ? ['base µs/rec', 'base/ours'] : [])],
     kernelRows, log,
   );
   return results;
