@@ -25,6 +25,9 @@ import { detect, familyDataset, familySourcetype, top, K_TIMESTAMP, UNKNOWN, FAL
 import { mapFamily } from "./map/families";
 import { eventTime, setEventTime } from "./map/common";
 import * as F from "./map/ids";
+import {
+  envelopeEvent, acceptEnvelope, noEnvelope, keepEnvelopeFields, hecEvent, hecFields, hecClock,
+} from "./map/hec_envelope";
 
 export const TARGET_ECS: i32 = 0;
 export const TARGET_SPLUNK: i32 = 1;
@@ -95,13 +98,24 @@ export function normalize(
     failure(target, tagPtr, tagLen, msg, recPtr, recLen);
   } else {
     let tape = recordTape;
+    noEnvelope();
     // Fluent Bit's tail, tcp and Splunk-raw inputs wrap the event in a
     // single string field; the event is inside it.
-    const inner = wrappedEvent(recordTape);
+    // Most records are bare payloads: their first key, told apart here
+    // inline, rules both wrappers out.
+    const maybeWrapped = recordTape.kind(0) == T_OBJ && recordTape.next(0) > 1 && maybeWrapperKey(recordTape, 1);
+    const inner = maybeWrapped ? wrappedEvent(recordTape) : -1;
     if (inner >= 0) {
       unwrapped.reset();
       decodeStringToken(unwrapped, recordTape, inner);
-      if (parse(innerTape, unwrapped.ptr, unwrapped.len, target != TARGET_SPLUNK) && innerTape.kind(0) == T_OBJ) tape = innerTape;
+      // RFC 5424 lets MSG start with a UTF-8 byte order mark.
+      let skip = 0;
+      if (unwrapped.len >= 3 && load<u8>(unwrapped.ptr) == 0xef && load<u8>(unwrapped.ptr, 1) == 0xbb && load<u8>(unwrapped.ptr, 2) == 0xbf) skip = 3;
+      if (parse(innerTape, unwrapped.ptr + <usize>skip, unwrapped.len - skip, target != TARGET_SPLUNK) && innerTape.kind(0) == T_OBJ) tape = innerTape;
+    } else if (maybeWrapped) {
+      // Sysdig's HEC integration: the payload is the envelope's event.
+      const event = envelopeEvent(recordTape);
+      if (event >= 0 && parseEnvelopeEvent(event, target != TARGET_SPLUNK)) tape = innerTape;
     }
     const rootKind = tape.kind(0);
     if (rootKind == T_ARR) {
@@ -118,11 +132,70 @@ export function normalize(
   return out.ptr;
 }
 
-/** The string of a record that holds nothing but `log` or `message`, or -1. */
+/** Parses an HEC envelope's event (an object, or a string holding one)
+ *  into innerTape on its own, so that it is read, hashed and written
+ *  exactly as the same payload sent bare; false (the record is then not
+ *  taken for an envelope) when it is not a JSON object. */
+function parseEnvelopeEvent(event: i32, keyNotes: bool): bool {
+  unwrapped.reset();
+  if (recordTape.kind(event) == T_STR) decodeStringToken(unwrapped, recordTape, event);
+  else unwrapped.bytes(recordTape.ptr(recordTape.start(event)), recordTape.end(event) - recordTape.start(event));
+  if (!parse(innerTape, unwrapped.ptr, unwrapped.len, keyNotes) || innerTape.kind(0) != T_OBJ) return false;
+  acceptEnvelope(recordTape, event);
+  return true;
+}
+
+/** Whether key token `key` may be a key of a wrapper (normalize.ts
+ *  wrappedEvent: log, message and the syslog header's pri, pid, time, host,
+ *  ident, msgid, extradata) or of an HEC envelope (map/hec_envelope.ts:
+ *  time, host, event, index, source, fields, sourcetype), by its length and
+ *  first byte. The first keys Sysdig and Falco send (`id`, `timestamp`,
+ *  `hostname`, `output`, …) fail it but for a few (`type`, `time`, `rule`),
+ *  which the full checks then rule out. */
+@inline function maybeWrapperKey(tape: Tape, key: i32): bool {
+  const n = tape.innerLen(key);
+  const c = tape.byteAt(tape.innerStart(key));
+  switch (n) {
+    case 3: return c == 0x6c || c == 0x70;                 // log · pri, pid
+    case 4: return c == 0x74 || c == 0x68;                 // time · host
+    case 5: return c == 0x69 || c == 0x6d || c == 0x65;    // ident, index · msgid · event
+    case 6: return c == 0x73 || c == 0x66;                 // source · fields
+    case 7: return c == 0x6d;                              // message
+    case 9: return c == 0x65;                              // extradata
+    case 10: return c == 0x73;                             // sourcetype
+  }
+  return false;
+}
+
+/** The string of a record that holds an event in one string field, `log`
+ *  or `message`, or -1: a record of nothing else (Fluent Bit's tail, tcp
+ *  and Splunk-raw inputs, and the syslog parsers of fluent-bit/front-door/),
+ *  or a syslog record as Fluent Bit's stock RFC 5424 and RFC 3164 parsers
+ *  make it, MSG in `message` beside the header's fields. The header is
+ *  dropped: Sysdig's syslog forwarder writes it (its APP-NAME and MSGID are
+ *  not documented), and the event carries its own host and clock. A Sysdig
+ *  payload is told apart on its first key, which is none of these. */
 function wrappedEvent(tape: Tape): i32 {
-  if (tape.kind(0) != T_OBJ || tape.count < 3 || tape.next(0) != 3) return -1;
-  if (!tape.stringEquals(1, "log") && !tape.stringEquals(1, "message")) return -1;
-  return tape.kind(2) == T_STR ? 2 : -1;
+  if (tape.kind(0) != T_OBJ) return -1;
+  const end = tape.next(0);
+  let event = -1;
+  for (let c = 1; c < end; c = tape.next(c + 1)) {
+    if (tape.stringEquals(c, "message") || tape.stringEquals(c, "log")) {
+      if (event >= 0 || tape.kind(c + 1) != T_STR) return -1;
+      event = c + 1;
+    } else if (!isSyslogHeaderKey(tape, c)) return -1;
+  }
+  return event;
+}
+
+/** The fields Fluent Bit's stock syslog parsers (conf/parsers.conf) make
+ *  of the header. */
+function isSyslogHeaderKey(tape: Tape, key: i32): bool {
+  const n = tape.innerLen(key);
+  if (n == 3) return tape.stringEquals(key, "pri") || tape.stringEquals(key, "pid");
+  if (n == 4) return tape.stringEquals(key, "time") || tape.stringEquals(key, "host");
+  if (n == 5) return tape.stringEquals(key, "ident") || tape.stringEquals(key, "msgid");
+  return n == 9 && tape.stringEquals(key, "extradata");
 }
 
 function normalizeEvent(target: i32, tape: Tape, tagPtr: usize, tagLen: i32): void {
@@ -153,10 +226,17 @@ function normalizeEvent(target: i32, tape: Tape, tagPtr: usize, tagLen: i32): vo
     doc.setConst(F.ERROR_MESSAGE, "unrecognized event: no Sysdig event shape matched; nothing was mapped and the payload is kept as sent");
     setEventTime(doc, top[K_TIMESTAMP]);
   }
+  if (hecEvent >= 0) {
+    keepEnvelopeFields(doc, recordTape);
+    // What the document has no place for (the envelope's indexed fields,
+    // or its time beside an unrecognized payload's own) stays in the
+    // envelope's text.
+    if (hecFields >= 0 || !known) setOriginal(recordTape.base, recordTape.size);
+  }
   noteLosses(tape);
   if (syslogLine && !known) setOriginal(tape.ptr(tape.start(0)), tape.end(0) - tape.start(0));
   setCommonFields(family);
-  if (!doc.has(F.TIMESTAMP)) setClockTimestamp();
+  if (!doc.has(F.TIMESTAMP) && !(hecEvent >= 0 && setEnvelopeTime())) setClockTimestamp();
   if (!doc.has(F.EVENT_ID)) {
     const s = doc.beginText();
     // Hash the value itself: whitespace around it must not change the id.
@@ -245,6 +325,20 @@ function setCommonFields(family: i32): void {
   const s = doc.beginText();
   writeRfc3339(doc.text, clock);
   doc.setText(F.EVENT_CREATED, s);
+}
+
+/** @timestamp from the HEC envelope's time, when the payload had none of
+ *  its own: the time Sysdig gave the event when it sent it. */
+function setEnvelopeTime(): bool {
+  if (!hecClock.valid) return false;
+  const s = doc.beginText();
+  writeRfc3339(doc.text, hecClock);
+  doc.setText(F.TIMESTAMP, s);
+  eventTime.seconds = hecClock.seconds;
+  eventTime.fracPtr = hecClock.fracPtr;
+  eventTime.fracLen = hecClock.fracLen;
+  eventTime.valid = true;
+  return true;
 }
 
 /** Without a usable event time, @timestamp is when Fluent Bit received it,

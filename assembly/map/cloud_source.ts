@@ -11,11 +11,11 @@
 //    rule.category `ruleType`); they stay under sysdig.*.
 
 import { Doc } from "../ecs/doc";
-import { Tape, T_OBJ, T_STR } from "../json/tape";
+import { Tape, T_STR } from "../json/tape";
 import { top, K_LABELS, K_SOURCE, K_RAW_EVENT_ORIGINATOR } from "./detect";
 import { PairMapping, mapPairs, applyPairTarget } from "./pairs";
 import { Mapping, falcoMapping, labelMapping, applyFalcoTarget } from "./falco";
-import { forEachPair } from "./entries";
+import { forEachPair, Entries } from "./entries";
 import { KeyTable } from "../text/keytable";
 import { IntBuf } from "../io/buffers";
 import * as F from "./ids";
@@ -214,15 +214,22 @@ function hasAwsLabel(doc: Doc, labels: i32): bool {
   return hasKey(tape, labels, "aws.accountId") || hasKey(tape, labels, "aws.region") || hasKey(tape, labels, "aws.instanceId");
 }
 
-function hasKey(tape: Tape, obj: i32, name: string): bool {
-  if (obj < 0 || tape.kind(obj) != T_OBJ) return false;
-  const end = tape.next(obj);
-  let c = obj + 1;
-  while (c < end) {
-    if (tape.stringEquals(c, name)) return true;
-    c = tape.next(c + 1);
-  }
+/** Whether `labels` (an object, or the [{key, value}] list Elasticsearch
+ *  forwarding's KV_PAIRS option sends) has a member named `name`. */
+function hasKey(tape: Tape, labels: i32, name: string): bool {
+  if (labels < 0) return false;
+  const it = labelEntries(tape);
+  if (!it.start(labels)) return false;
+  while (it.next()) if (tape.stringEquals(it.key, name)) return true;
   return false;
+}
+
+let keyEntries: Entries | null = null;
+
+function labelEntries(tape: Tape): Entries {
+  let it = keyEntries;
+  if (it == null || it.tape != tape) { it = new Entries(tape); keyEntries = it; }
+  return it;
 }
 
 /** cloud.provider from the source name when no label gave it. */

@@ -110,6 +110,11 @@ export const VULNERABILITY_SEVERITY = field("vulnerability.severity");
 export const LOG_SYSLOG_SEVERITY_CODE = field("log.syslog.severity.code");
 export const LOG_SYSLOG_SEVERITY_NAME = field("log.syslog.severity.name");
 export const OBSERVER_HOSTNAME = field("observer.hostname");
+// The HEC envelope of Sysdig's HEC integration (map/hec_envelope.ts)
+export const LABELS_HEC_HOST = field("labels.hec_host");
+export const LABELS_HEC_INDEX = field("labels.hec_index");
+export const LABELS_HEC_SOURCE = field("labels.hec_source");
+export const LABELS_HEC_SOURCETYPE = field("labels.hec_sourcetype");
 
 /** Ancestor fields by generation: [1] is the parent, [2] its parent, … */
 export const ANCESTOR_NAME: i32[] = [

@@ -40,8 +40,9 @@ for (const { module: mod, name } of WebAssembly.Module.imports(module)) {
     : () => { throw new Error(`unexpected call to ${mod}.${name}`); };
 }
 const e = (await WebAssembly.instantiate(module, imports)).exports;
+// Through the module's own malloc (io/host_alloc.ts), as WAMR copies in.
 const copyIn = (bytes) => {
-  const p = e.__pin(e.__new(bytes.length + 1, 0));
+  const p = e.malloc(bytes.length + 1);
   new Uint8Array(e.memory.buffer, p, bytes.length + 1).set([...bytes, 0]);
   return p;
 };

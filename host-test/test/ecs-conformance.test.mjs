@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { loadFilter } from '../host.mjs';
 
 const require = createRequire(import.meta.url);
@@ -51,6 +51,9 @@ function checkDoc(doc) {
         isExtension = true;
       }
     }
+    // ECS's `labels`: custom key/value pairs, each a keyword (the HEC
+    // envelope's metadata, map/hec_envelope.ts).
+    if (!def && /^labels\.[a-z0-9_]+$/.test(path)) def = { type: 'keyword', normalize: [] };
     if (!def) {
       problems.push(`${path}: not an ECS field`);
       continue;
@@ -97,6 +100,26 @@ describe('ECS conformance of sysdig_to_ecs output', () => {
 
   for (const { name, text } of samples) {
     it(`${name} conforms to ECS 9.4.0`, () => {
+      const res = filter.call('sysdig_to_ecs', text, { tag: 'sysdig', sec: 1700000000, nsec: 0 });
+      expect(res.status, res.error).toBe('ok');
+      expect(checkDoc(res.record)).toEqual([]);
+    });
+  }
+});
+
+describe('ECS conformance of payloads in HEC envelopes (golden hec-envelope-*)', () => {
+  let filter;
+  beforeAll(async () => {
+    filter = await loadFilter();
+  });
+  const golden = new URL('../golden/', import.meta.url);
+  const names = readdirSync(golden).filter((n) => n.startsWith('hec-envelope-')).sort();
+  it('has envelope cases', () => {
+    expect(names.length).toBeGreaterThan(0);
+  });
+  for (const name of names) {
+    it(`${name} conforms to ECS 9.4.0`, () => {
+      const text = readFileSync(new URL(`${name}/input.json`, golden), 'utf8');
       const res = filter.call('sysdig_to_ecs', text, { tag: 'sysdig', sec: 1700000000, nsec: 0 });
       expect(res.status, res.error).toBe('ok');
       expect(checkDoc(res.record)).toEqual([]);

@@ -17,6 +17,7 @@
 
 import { expect } from 'vitest';
 import { findDuplicateKeys, parseExact } from '../host.mjs';
+import { isHecEnvelope } from '../vector/parity.mjs';
 
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
 const ESCAPES = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
@@ -190,18 +191,42 @@ function isJsonObjectText(text) {
   }
 }
 
-/** The event a record carries: the record, or the JSON object inside its
- *  only member when that is a `log` or `message` string (as the filter
- *  unwraps it; a repeated member means the record has more than one). */
-function eventText(inputText) {
+/** The fields Fluent Bit's stock syslog parsers make of the header, which
+ *  the filter drops beside a `message` it unwraps (normalize.ts). */
+const SYSLOG_HEADER_KEYS = ['pri', 'time', 'host', 'ident', 'pid', 'msgid', 'extradata'];
+/** The HEC envelope's metadata the filter keeps as labels.hec_* (ECS) and
+ *  fields.hec_* (Splunk) (map/hec_envelope.ts). */
+const HEC_KEPT_KEYS = ['host', 'source', 'sourcetype', 'index'];
+
+/**
+ * How the filter reads a record (normalize.ts): { event, envelope }, where
+ * `event` is the text of the event it maps and `envelope` the HEC envelope
+ * record it came in (else null). The event is the record itself, or the
+ * JSON object inside its one `log` or `message` string (beside syslog header
+ * fields only; a leading byte order mark dropped), or an HEC envelope's
+ * `event` (an object, or a string holding one). A repeated `log`/`message`,
+ * or any repeated envelope key, makes the record neither.
+ */
+function readRecord(inputText) {
   const record = JSON.parse(inputText);
   const names = Object.keys(record);
-  const lone = names.length === 1 && findDuplicateKeys(inputText).length === 0;
-  const inner = record[names[0]];
-  if (lone && (names[0] === 'log' || names[0] === 'message') && typeof inner === 'string' && isJsonObjectText(inner)) {
-    return inner;
+  const repeated = findDuplicateKeys(inputText).filter((p) => /^\/[^/]*$/.test(p));
+  const wrappers = names.filter((n) => n === 'log' || n === 'message');
+  if (wrappers.length === 1 && !repeated.includes(`/${wrappers[0]}`) &&
+      names.every((n) => n === wrappers[0] || SYSLOG_HEADER_KEYS.includes(n)) && typeof record[wrappers[0]] === 'string') {
+    const inner = record[wrappers[0]].replace(/^\ufeff/, '');
+    return { event: isJsonObjectText(inner) ? inner : inputText, envelope: null };
   }
-  return inputText;
+  if (repeated.length === 0 && isHecEnvelope(record)) {
+    const inner = typeof record.event === 'string' ? record.event : memberText(inputText, 'event');
+    if (isJsonObjectText(inner)) return { event: inner, envelope: record };
+  }
+  return { event: inputText, envelope: null };
+}
+
+/** The event a record carries (readRecord). */
+function eventText(inputText) {
+  return readRecord(inputText).event;
 }
 
 /**
@@ -232,6 +257,24 @@ export function expectKeepsInput(inputText, result, target) {
       expect(doc.event).toBe(wellFormed);
     }
     return;
+  }
+  const { envelope } = readRecord(inputText);
+  if (envelope) {
+    // The envelope's metadata is kept beside the event (its time is the
+    // fallback clock only: the payload's own clock wins).
+    for (const k of HEC_KEPT_KEYS) {
+      if (typeof envelope[k] !== 'string' || envelope[k] === '') continue;
+      const kept = target === 'ecs' ? doc.labels?.[`hec_${k}`] : doc.fields?.[`hec_${k}`];
+      expect(kept, `envelope ${k}`).toBe(envelope[k].toWellFormed());
+    }
+    // What the document has no place for (the envelope's indexed fields, or
+    // its time beside an unrecognized payload's) is in event.original, the
+    // envelope as sent. Splunk's output has no such field: there the
+    // envelope's `fields` are not kept (vector/README.md, fluent-bit/README.md).
+    if (target === 'ecs' && ('fields' in envelope || doc.event.dataset === 'sysdig.unknown')) {
+      expect(doc.event.original).toBe(wellFormed);
+      return;
+    }
   }
   if (target === 'ecs' && doc.event?.original !== undefined) {
     // Values were dropped from sysdig (duplicate keys); the event is here

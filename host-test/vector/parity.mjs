@@ -158,21 +158,91 @@ export function inputDifferences(text) {
   return [...found];
 }
 
-/** The event text inside a {"log"|"message": "<json>"} wrapper, or null. */
+/**
+ * The event text inside a {"log"|"message": "<json>"} wrapper (syslog header
+ * fields beside it allowed, a leading byte order mark dropped), or inside an
+ * HEC envelope (its `event`, an object as written or a string holding one),
+ * or null.
+ */
 export function unwrapped(text) {
   try {
     const outer = JSON.parse(text);
     if (outer && typeof outer === 'object' && !Array.isArray(outer)) {
       const keys = Object.keys(outer);
-      if (keys.length === 1 && (keys[0] === 'log' || keys[0] === 'message') && typeof outer[keys[0]] === 'string') {
-        const inner = JSON.parse(outer[keys[0]]);
-        if (inner && typeof inner === 'object' && !Array.isArray(inner)) return outer[keys[0]];
+      const wrappers = keys.filter((k) => k === 'log' || k === 'message');
+      if (wrappers.length === 1 && typeof outer[wrappers[0]] === 'string' &&
+          keys.every((k) => k === wrappers[0] || SYSLOG_HEADER_KEYS.includes(k))) {
+        const event = outer[wrappers[0]].replace(/^\ufeff/, '');
+        const inner = JSON.parse(event);
+        if (inner && typeof inner === 'object' && !Array.isArray(inner)) return event;
+        return null;
+      }
+      if (isHecEnvelope(outer)) {
+        const event = typeof outer.event === 'string' ? outer.event : memberText(text, 'event');
+        const inner = JSON.parse(event);
+        if (inner && typeof inner === 'object' && !Array.isArray(inner)) return event;
       }
     }
   } catch {
     // not a wrapper
   }
   return null;
+}
+
+const HEC_STRING_KEYS = ['host', 'source', 'sourcetype', 'index'];
+/** The header fields of Fluent Bit's stock syslog parsers, beside `message`. */
+const SYSLOG_HEADER_KEYS = ['pri', 'time', 'host', 'ident', 'pid', 'msgid', 'extradata'];
+
+/** An HEC envelope as the module tells one (map/hec_envelope.ts). */
+export function isHecEnvelope(record) {
+  if (!('event' in record)) return false;
+  return Object.entries(record).every(([k, v]) => {
+    if (k === 'event') return (typeof v === 'object' && v !== null && !Array.isArray(v)) || typeof v === 'string';
+    if (k === 'time') return typeof v === 'number' || typeof v === 'string';
+    if (k === 'fields') return typeof v === 'object' && v !== null && !Array.isArray(v);
+    return HEC_STRING_KEYS.includes(k) && typeof v === 'string';
+  });
+}
+
+/** The text, as written, of top-level member `name` of a JSON object text. */
+export function memberText(text, name) {
+  let depth = 0;
+  let key = null;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      const start = i;
+      for (i++; text[i] !== '"'; i++) if (text[i] === '\\') i++;
+      if (depth === 1 && key === null) key = JSON.parse(text.slice(start, i + 1));
+      else if (depth === 1 && key === name) return text.slice(start, i + 1);
+    } else if (c === ':' && depth === 1) {
+      continue;
+    } else if (c === '{' || c === '[') {
+      if (depth === 1 && key === name) return text.slice(i, closing(text, i) + 1);
+      depth++;
+    } else if (c === '}' || c === ']') {
+      depth--;
+    } else if (c === ',' && depth === 1) {
+      key = null;
+    } else if (depth === 1 && key === name && !/\s/.test(c)) {
+      const m = /^[^,}\s]+/.exec(text.slice(i));
+      return m[0];
+    }
+  }
+  return null;
+}
+
+/** The index of the bracket closing the container opened at `open`. */
+function closing(text, open) {
+  let depth = 0;
+  for (let i = open; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      for (i++; text[i] !== '"'; i++) if (text[i] === '\\') i++;
+    } else if (c === '{' || c === '[') depth++;
+    else if ((c === '}' || c === ']') && --depth === 0) return i;
+  }
+  return -1;
 }
 
 /** "1606322948.648718268" → "1606322948.648": what Vector's HEC sink sends. */
