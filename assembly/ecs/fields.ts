@@ -179,10 +179,10 @@ const SPEC: string[] = [
   "server.port                                   long       1     -",
   // The HEC envelope of Sysdig's HEC (Splunk) integration (map/hec_envelope.ts):
   // the forwarder's delivery metadata, kept in ECS's key/value labels.
-  "labels.hec_host                               keyword    1     hec_host",
-  "labels.hec_index                              keyword    1     hec_index",
-  "labels.hec_source                             keyword    1     hec_source",
-  "labels.hec_sourcetype                         keyword    1     hec_sourcetype",
+  "labels.hec_host                               keyword    1     sysdig_hec_host",
+  "labels.hec_index                              keyword    1     sysdig_hec_index",
+  "labels.hec_source                             keyword    1     sysdig_hec_source",
+  "labels.hec_sourcetype                         keyword    1     sysdig_hec_sourcetype",
 ];
 
 /** One empty buffer for every field without a CIM name: the table's

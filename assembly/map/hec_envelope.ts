@@ -6,7 +6,8 @@
 // envelope adds only what it alone knows:
 //   time         the fallback clock: the payload's own clock wins
 //   host, source, sourcetype, index
-//                kept as labels.hec_* (Splunk: indexed fields hec_*). They
+//                kept as labels.hec_* (Splunk: indexed fields sysdig_hec_*:
+//                Vector's HEC sink names its own keys hec_*). They
 //                describe the forwarder's delivery (Sysdig's documentation
 //                does not say what it puts in host and source; sourcetype
 //                and index are what the admin typed in Sysdig's form), not

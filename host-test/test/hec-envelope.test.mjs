@@ -4,7 +4,7 @@
 // string holding the JSON, with and without the envelope's `time`, under
 // Sysdig's default sourcetype for its data type. Each must give the golden
 // output of the bare payload plus only what the envelope adds: labels.hec_*
-// (Splunk: indexed fields hec_*), the envelope's time where the payload has
+// (Splunk: indexed fields sysdig_hec_*), the envelope's time where the payload has
 // no clock of its own, and the envelope's text in event.original where the
 // payload is not a Sysdig shape. The hec-envelope-* golden folders hold
 // cases checked by hand (the golden suite runs them).
@@ -75,7 +75,7 @@ function expectedEcs(golden, form) {
 /** The golden Splunk envelope plus what the envelope adds. */
 function expectedSplunk(golden, form) {
   const env = parseExact(golden);
-  for (const [k, v] of Object.entries(form.meta)) env.fields[`hec_${k}`] = v;
+  for (const [k, v] of Object.entries(form.meta)) env.fields[`sysdig_hec_${k}`] = v;
   if (form.time && env.fields.tag?.includes('_sysdig_no_event_time')) {
     env.time = form.time.epoch;
     env.fields.tag = withoutTag(env.fields.tag, '_sysdig_no_event_time');

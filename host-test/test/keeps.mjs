@@ -195,7 +195,7 @@ function isJsonObjectText(text) {
  *  the filter drops beside a `message` it unwraps (normalize.ts). */
 const SYSLOG_HEADER_KEYS = ['pri', 'time', 'host', 'ident', 'pid', 'msgid', 'extradata'];
 /** The HEC envelope's metadata the filter keeps as labels.hec_* (ECS) and
- *  fields.hec_* (Splunk) (map/hec_envelope.ts). */
+ *  fields.sysdig_hec_* (Splunk) (map/hec_envelope.ts). */
 const HEC_KEPT_KEYS = ['host', 'source', 'sourcetype', 'index'];
 
 /**
@@ -264,13 +264,13 @@ export function expectKeepsInput(inputText, result, target) {
     // fallback clock only: the payload's own clock wins).
     for (const k of HEC_KEPT_KEYS) {
       if (typeof envelope[k] !== 'string' || envelope[k] === '') continue;
-      const kept = target === 'ecs' ? doc.labels?.[`hec_${k}`] : doc.fields?.[`hec_${k}`];
+      const kept = target === 'ecs' ? doc.labels?.[`hec_${k}`] : doc.fields?.[`sysdig_hec_${k}`];
       expect(kept, `envelope ${k}`).toBe(envelope[k].toWellFormed());
     }
     // What the document has no place for (the envelope's indexed fields, or
     // its time beside an unrecognized payload's) is in event.original, the
     // envelope as sent. Splunk's output has no such field: there the
-    // envelope's `fields` are not kept (vector/README.md, fluent-bit/README.md).
+    // envelope's `fields` are not kept (README.md).
     if (target === 'ecs' && ('fields' in envelope || doc.event.dataset === 'sysdig.unknown')) {
       expect(doc.event.original).toBe(wellFormed);
       return;
