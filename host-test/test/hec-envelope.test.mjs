@@ -76,10 +76,10 @@ function expectedEcs(golden, form) {
 function expectedSplunk(golden, form) {
   const env = parseExact(golden);
   for (const [k, v] of Object.entries(form.meta)) env.fields[`sysdig_hec_${k}`] = v;
-  if (form.time && env.fields.tag?.includes('_sysdig_no_event_time')) {
+  if (form.time && env.fields.tags?.includes('_sysdig_no_event_time')) {
     env.time = form.time.epoch;
-    env.fields.tag = withoutTag(env.fields.tag, '_sysdig_no_event_time');
-    if (env.fields.tag === undefined) delete env.fields.tag;
+    env.fields.tags = withoutTag(env.fields.tags, '_sysdig_no_event_time');
+    if (env.fields.tags === undefined) delete env.fields.tags;
   }
   return env;
 }
