@@ -62,7 +62,12 @@ import {
 import {
   bulkBody,
   exactJson,
+  hecBody,
   hecEnvelope,
+  hecEnvelopeFields,
+  kvPairs,
+  kvPairsChanges,
+  kvPairsDocument,
   newlineFramed,
   octetCounted,
   rfc3164Message,
@@ -199,6 +204,25 @@ describe(`Connect Sysdig: the front doors on a real Fluent Bit${version ? ` (${v
     expect(res.status, res.body).toBe(200);
   };
 
+  frontDoorCase('HEC: each golden input in its own envelope (event an object) arrives equal to its golden output', null, async (rig) => {
+    for (const shape of SHAPES) await sendHec(rig, hecEnvelope(shape));
+    record('HEC', 'one envelope per request, event an object', { sent: SHAPES.length });
+    return { shapes: SHAPES.map(throughHec) };
+  });
+
+  frontDoorCase('HEC: all envelopes concatenated in one body (event a JSON string)', null, async (rig) => {
+    // A string event reaches the normalizer as its own text.
+    await sendHec(rig, hecBody(DELIVERED.raw, { join: 'concatenated', eventAs: 'string' }));
+    record('HEC', 'all envelopes concatenated in one body, event a string', { sent: DELIVERED.raw.length });
+    return { shapes: DELIVERED.raw.map(throughHec) };
+  });
+
+  frontDoorCase('HEC: one envelope per line in one body', null, async (rig) => {
+    await sendHec(rig, hecBody(SHAPES, { join: 'lines' }));
+    record('HEC', 'one envelope per line in one body, event an object', { sent: SHAPES.length });
+    return { shapes: SHAPES.map(throughHec) };
+  });
+
   frontDoorCase('HEC and Webhook Basic/Bearer: a wrong, missing or non-Splunk credential is refused and stored nowhere', null, async (rig) => {
     const base = SHAPES.find((s) => s.name === 'audit-cmd');
     const attempts = [
@@ -222,8 +246,8 @@ describe(`Connect Sysdig: the front doors on a real Fluent Bit${version ? ` (${v
     record('Webhook, Basic (Fluent Bit cannot verify)', 'right user:password', { refused: 1, of: 1 });
     record('Webhook, Bearer (Fluent Bit cannot verify)', 'right token', { refused: 1, of: 1 });
     // The right token after the probes: once it is delivered, so would they be.
-    await sendHec(rig, compactJson(SHAPES[0].text));
-    return { shapes: [SHAPES[0]], probes: attempts.map(([name]) => name) };
+    await sendHec(rig, hecEnvelope(SHAPES[0]));
+    return { shapes: [throughHec(SHAPES[0])], probes: attempts.map(([name]) => name) };
   });
 
   // --- Webhook, Certificate ----------------------------------------------------------------------
@@ -341,15 +365,29 @@ describe(`Connect Sysdig: the front doors on a real Fluent Bit${version ? ` (${v
 
   // --- Elasticsearch ---------------------------------------------------------------------------
 
-  frontDoorCase('Elasticsearch: _bulk bodies of the plain documents', 'elasticsearch', async (rig) => {
+  frontDoorCase('Elasticsearch: _bulk bodies, plain and KV_PAIRS, give the same documents', 'elasticsearch', async (rig) => {
     const port = rig.port('SYSDIG_ELASTICSEARCH_PORT');
-    const res = await post(port, '/_bulk', bulkBody(SHAPES.map((s) => compactJson(s.text))), { 'content-type': 'application/x-ndjson' });
-    expect(res.status, res.body).toBe(200);
-    const answer = JSON.parse(res.body);
-    expect(answer.errors, res.body).toBe(false);
-    expect(answer.items).toHaveLength(SHAPES.length);
+    const bulk = async (docs) => {
+      const res = await post(port, '/_bulk', bulkBody(docs), { 'content-type': 'application/x-ndjson' });
+      expect(res.status, res.body).toBe(200);
+      const answer = JSON.parse(res.body);
+      expect(answer.errors, res.body).toBe(false);
+      expect(answer.items).toHaveLength(docs.length);
+    };
+    // Plain: the payload as it is. KV_PAIRS: the inputs it changes, under ids
+    // of their own.
+    await bulk(SHAPES.map((s) => compactJson(s.text)));
+    const kvShapes = SHAPES.filter(kvPairsChanges)
+      .filter((s) => !TEXT_DEPENDENT.includes(s.name) && s.text.includes(s.ecs.event.id))
+      .map((s, i) => ({ ...uniqueCopy(s.name, 500 + i), name: s.name }))
+      // The same ECS document as the plain option; the Splunk event stays the
+      // payload as it was sent (the HEC writer's contract), lists and all.
+      .map((s) => ({ ...s, splunk: { ...s.splunk, event: kvPairs(s.splunk.event) } }));
+    expect(kvShapes.length).toBeGreaterThan(0);
+    await bulk(kvShapes.map(kvPairsDocument));
     record('Elasticsearch', '_bulk, plain documents', { sent: SHAPES.length });
-    return { shapes: SHAPES };
+    record('Elasticsearch', `_bulk, KV_PAIRS documents (the ${kvShapes.length} inputs whose labels or content.fields it turns into lists)`, { sent: kvShapes.length });
+    return { shapes: [...SHAPES, ...kvShapes] };
   });
 
   frontDoorCase('Elasticsearch: the input checks no credential (documented; the guide says so)', 'elasticsearch', async (rig) => {
@@ -378,6 +416,22 @@ afterAll(() => {
 });
 
 // --- expectations -----------------------------------------------------------------------------
+
+/** What the pipeline makes of a golden input that came in an HEC envelope:
+ *  the golden output, plus the envelope's host, index, source and
+ *  sourcetype, kept as labels.hec_* (ECS) and indexed fields sysdig_hec_*
+ *  (Splunk). */
+function throughHec(shape) {
+  const { host, index, source, sourcetype } = hecEnvelopeFields(shape);
+  const ecs = structuredClone(shape.ecs);
+  ecs.labels = { ...(ecs.labels ?? {}), hec_host: host, hec_index: index, hec_source: source, hec_sourcetype: sourcetype };
+  const splunk = structuredClone(shape.splunk);
+  splunk.fields = {
+    ...(splunk.fields ?? {}),
+    sysdig_hec_host: host, sysdig_hec_index: index, sysdig_hec_source: source, sysdig_hec_sourcetype: sourcetype,
+  };
+  return { ...shape, ecs, splunk };
+}
 
 /** What the pipeline makes of a golden input that came as a syslog MSG: the
  *  record holds only "message", which the normalizer reads the event from,

@@ -100,12 +100,17 @@ export function bulkBody(documents, { index = 'sysdig-events', action = 'index' 
  *  become [{"key": k, "value": v}] lists in the same order. Compact JSON;
  *  integers keep every digit. */
 export function kvPairsDocument(shape) {
-  const doc = parseExact(shape.text);
+  return exactJson(kvPairs(parseExact(shape.text)));
+}
+
+/** The KV_PAIRS change on a parsed payload (a copy). */
+export function kvPairs(payload) {
+  const doc = structuredClone(payload);
   const toPairs = (object) => Object.entries(object).map(([key, value]) => ({ key, value }));
   const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
   if (isObject(doc.labels)) doc.labels = toPairs(doc.labels);
   if (isObject(doc.content) && isObject(doc.content.fields)) doc.content.fields = toPairs(doc.content.fields);
-  return exactJson(doc);
+  return doc;
 }
 
 /** Whether Sysdig's KV_PAIRS option changes this payload at all. */

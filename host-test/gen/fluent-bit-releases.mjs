@@ -22,8 +22,9 @@ const TLS_COMMENT_5X =
   '      # TLS for the webhook (recommended whenever Sysdig reaches Fluent Bit\n' +
   '      # over a network you do not control). With\n' +
   '      # SYSDIG_WEBHOOK_TLS_VERIFY_CLIENT=on, clients must also present a\n' +
-  '      # certificate signed by SYSDIG_WEBHOOK_TLS_CA_FILE (Sysdig\'s\n' +
-  '      # "certificate" webhook authentication).\n';
+  '      # certificate signed by SYSDIG_WEBHOOK_TLS_CA_FILE, on top of the\n' +
+  '      # token (Sysdig\'s Webhook "Certificate" authentication sends no\n' +
+  '      # token: sysdig-webhook-certificate-to-elasticsearch-and-splunk.yaml).\n';
 const TLS_COMMENT_4X =
   '      # TLS for the webhook (recommended whenever Sysdig reaches Fluent Bit\n' +
   '      # over a network you do not control). Fluent Bit 4.x cannot require a\n' +
