@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFilter, parseExact } from '../host.mjs';
 import { FaultProxy, FluentBitProcess, REPO_ROOT, findVector, freePort, hasOpenssl, makeTempDir, makeTestPki, post, removeDir, waitFor } from './harness.mjs';
 import { loadShape, uniqueCopy } from './rig.mjs';
+import { hecBody, hecEnvelope, hecEnvelopeFields } from './wire-forms.mjs';
 import { BulkReceiver, HecReceiver, NUDGE_ID_PREFIX } from './vector-receivers.mjs';
 import { SAMPLE_SHAPES as ALL_SAMPLE_SHAPES } from '../test/samples.mjs';
 
@@ -384,6 +385,55 @@ function expectArrivedAsGolden(rig, copy) {
   const { wasm, vector } = comparableEnvelopes(copy.splunk, { ...envelope, time: millisecondTime(String(envelope.time)) });
   expect(vector).toEqual(wasm);
 }
+
+describe('vector/vector.yaml: Sysdig HEC (Splunk) integration', FLAKY_SINK, () => {
+  it('HEC envelopes, one per request, back to back (event a string) and one per line, arrive equal to golden plus labels.hec_*', async (ctx) => {
+    if (SKIP) ctx.skip(SKIP);
+    const rig = new VectorRig('hec');
+    try {
+      await rig.start();
+      // The Sysdig samples with an id of their own, under new ids per form.
+      const named = SAMPLE_SHAPES.filter((name) => loadShape(name).text.includes(loadShape(name).ecs.event.id));
+      const forms = [
+        ['one envelope per request, event an object', 800, async (copies) => {
+          for (const copy of copies) expect((await rig.send(hecEnvelope(copy))).status).toBe(200);
+        }],
+        ['envelopes back to back in one body, event a string', 820, async (copies) => {
+          expect((await rig.send(hecBody(copies, { join: 'concatenated', eventAs: 'string' }))).status).toBe(200);
+        }],
+        ['one envelope per line in one body', 840, async (copies) => {
+          expect((await rig.send(hecBody(copies, { join: 'lines' }))).status).toBe(200);
+        }],
+      ];
+      const counts = [];
+      for (const [form, base, send] of forms) {
+        const copies = named.map((name, i) => ({ ...uniqueCopy(name, base + i), name }));
+        const es0 = rig.es.items.length;
+        const hec0 = rig.hec.events.length;
+        await send(copies);
+        await rig.waitFor(es0 + copies.length, hec0 + copies.length, form);
+        for (const copy of copies) {
+          const { host, index, source, sourcetype } = hecEnvelopeFields(copy);
+          const expected = {
+            ...copy,
+            ecs: { ...copy.ecs, labels: { ...(copy.ecs.labels ?? {}), hec_host: host, hec_index: index, hec_source: source, hec_sourcetype: sourcetype } },
+            splunk: {
+              ...copy.splunk,
+              fields: { ...copy.splunk.fields, sysdig_hec_host: host, sysdig_hec_index: index, sysdig_hec_source: source, sysdig_hec_sourcetype: sourcetype },
+            },
+          };
+          expectArrivedAsGolden(rig, expected);
+        }
+        expect(rig.es.items.length - es0).toBe(copies.length);
+        expect(rig.hec.events.length - hec0).toBe(copies.length);
+        counts.push(`${form}: sent ${copies.length}, equal to golden ${copies.length}`);
+      }
+      console.log(`vector e2e HEC integration: ${counts.join('; ')}`);
+    } finally {
+      await rig.stop();
+    }
+  }, START_CASE_LIMIT_MS);
+});
 
 describe('vector/vector.yaml: Sysdig Webhook authentication Bearer and Basic', FLAKY_SINK, () => {
   it('accepts the HEC token, the Bearer token and Basic user:password, equal to golden; refuses every wrong one', async (ctx) => {
