@@ -7,5 +7,7 @@ export default defineConfig({
     include: ['host-test/test/**/*.test.mjs', 'host-test/e2e/**/*.e2e.test.mjs'],
     testTimeout: 60000,
     hookTimeout: 120000,
+    // After each file: no process it started may still run (host-test/children.mjs).
+    setupFiles: ['host-test/no-leftover-processes.setup.mjs'],
   },
 });

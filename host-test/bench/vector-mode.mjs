@@ -13,7 +13,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { samples } from '../test/samples.mjs';
-import { remapFiles } from '../vector/program.mjs';
+import { programFiles } from '../vector/program.mjs';
 import { median, printTable, fmtRate } from './measure.mjs';
 import { findVector as findVectorBin } from '../e2e/harness.mjs';
 
@@ -36,8 +36,8 @@ export async function runVectorMode({ vector, root, records, repeat, families, l
   const subjects = {
     none: null,
     'parse + encode': { source: '.message = encode_json(parse_json!(.message))' },
-    'ours ecs': { files: remapFiles('sysdig_to_ecs') },
-    'ours splunk': { files: remapFiles('sysdig_to_splunk') },
+    'ours ecs': { files: programFiles('sysdig_to_ecs') },
+    'ours splunk': { files: programFiles('sysdig_to_splunk') },
   };
   log(`stdin → remap → blackhole, ${records} records per run minus a run with none, median of ${repeat} runs.`);
   const summary = {};

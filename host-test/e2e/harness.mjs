@@ -2,7 +2,7 @@
 // Bit binaries, starts the shipped pipeline and the receiver Fluent Bit, and
 // puts a small fault-injecting HTTP proxy in front of each receiver.
 
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, accessSync, constants, mkdtempSync, readFileSync, createWriteStream, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import http from 'node:http';
@@ -12,6 +12,7 @@ import os, { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import { spawnTracked, stopChild } from '../children.mjs';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const PIPELINE_CONFIG = join(REPO_ROOT, 'fluent-bit', 'sysdig-to-elasticsearch-and-splunk.yaml');
@@ -160,19 +161,23 @@ function canConnect(port) {
 }
 
 /**
- * A running fluent-bit. Its stdout and stderr go to logPath and are kept in
- * memory for log checks.
+ * A running fluent-bit (or another server started as `bin -c config`, such
+ * as Vector). Its stdout and stderr go to logPath and are kept in memory for
+ * log checks. start() resolves once every port of readyPorts accepts a
+ * connection; when it throws, the process has been stopped.
  */
 export class FluentBitProcess {
   /** args: the whole command line after bin; default `-c config`.
-   *  readyLimitMs: how long start() waits for readyPorts. */
-  constructor({ bin, config, args = null, env, logPath, readyPorts, readyLimitMs = 30000 }) {
+   *  readyLimitMs: how long start() waits for readyPorts; name: what the
+   *  process is called in messages. */
+  constructor({ bin, config, args = null, env, logPath, readyPorts, name = 'fluent-bit', readyLimitMs = 30000 }) {
     this.bin = bin;
     this.config = config;
     this.args = args ?? ['-c', config];
     this.env = env;
     this.logPath = logPath;
     this.readyPorts = readyPorts;
+    this.name = name;
     this.readyLimitMs = readyLimitMs;
     this.log = '';
     this.child = null;
@@ -183,7 +188,7 @@ export class FluentBitProcess {
     const logStream = createWriteStream(this.logPath, { flags: 'a' });
     // Only the variables given: the suite must not depend on the caller's
     // environment, and the shipped config must not pick up stray values.
-    this.child = spawn(this.bin, this.args, {
+    this.child = spawnTracked(this.name, this.bin, this.args, {
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -200,14 +205,22 @@ export class FluentBitProcess {
         resolve(this.exit);
       });
     });
-    await waitFor(
-      async () => {
-        if (this.exit) throw new Error(`fluent-bit exited during start (${JSON.stringify(this.exit)}):\n${this.log}`);
-        for (const port of this.readyPorts) if (!(await canConnect(port))) return false;
-        return true;
-      },
-      { limitMs: this.readyLimitMs, describe: () => `fluent-bit to listen on ${this.readyPorts}\n${this.log}` },
-    );
+    const started = Date.now();
+    try {
+      await waitFor(
+        async () => {
+          if (this.exit) throw new Error(`${this.name} exited during start (${JSON.stringify(this.exit)}):\n${this.log}`);
+          for (const port of this.readyPorts) if (!(await canConnect(port))) return false;
+          return true;
+        },
+        { limitMs: this.readyLimitMs, describe: () => `${this.name} to listen on ${this.readyPorts} within ${this.readyLimitMs} ms\n${this.log}` },
+      );
+    } catch (error) {
+      // Nobody holds this process yet (the caller's start() threw): stop it here.
+      await stopChild(this.child);
+      throw error;
+    }
+    this.startMs = Date.now() - started;
     return this;
   }
 

@@ -7,7 +7,7 @@
 // skipped, with the reason.
 
 import { describe, it, expect } from 'vitest';
-import { spawn } from 'node:child_process';
+import { spawnTracked } from '../children.mjs';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SAMPLE_SHAPES, MORE_SHAPES } from '../test/samples.mjs';
@@ -70,7 +70,7 @@ ${guideSnippet()}`;
 /** Runs Fluent Bit until it printed `count` records (or 30 s); returns them. */
 function runUntil(configPath, count) {
   return new Promise((resolve, reject) => {
-    const child = spawn(fluentBit, ['-c', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnTracked('fluent-bit', fluentBit, ['-c', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
     const records = [];
     let buffered = '';
     let stderr = '';

@@ -5,7 +5,8 @@
 // When Java, javac or Maven is missing, or the fetch fails, `prepare()` says
 // why, and the tests that need the node report themselves skipped.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { spawnTracked } from '../children.mjs';
 import {
   copyFileSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync,
 } from 'node:fs';
@@ -149,7 +150,7 @@ export class ElasticsearchNode {
     this.port ??= await freePort();
     this.transportPort ??= await freePort();
     const log = createWriteStream(this.logPath, { flags: 'a' });
-    this.child = spawn(this.java, [
+    this.child = spawnTracked('elasticsearch node', this.java, [
       '-Xms512m', '-Xmx512m', '-XX:+UseSerialGC', '-Djava.awt.headless=true', ...this.jvmOptions,
       '-cp', `${join(this.lib, '*')}${delimiter}${this.classes}`,
       this.mainClass, this.home, String(this.port), String(this.transportPort), this.dataDir,
@@ -162,6 +163,7 @@ export class ElasticsearchNode {
     this.exited = new Promise((resolve) => child.on('exit', (code, signal) => { log.end(); resolve({ code, signal }); }));
     let exit = null;
     this.exited.then((e) => { exit = e; });
+    // When the wait fails the caller holds no started node: stop it here.
     await waitFor(async () => {
       if (exit) throw new Error(`Elasticsearch exited during start (${JSON.stringify(exit)}):\n${this.log.slice(-4000)}`);
       try {
@@ -170,7 +172,8 @@ export class ElasticsearchNode {
       } catch {
         return false;
       }
-    }, { limitMs: 180000, everyMs: 250, describe: () => `Elasticsearch on ${this.port}\n${this.log.slice(-4000)}` });
+    }, { limitMs: 180000, everyMs: 250, describe: () => `Elasticsearch on ${this.port}\n${this.log.slice(-4000)}` })
+      .catch(async (error) => { await this.stop(); throw error; });
     return this;
   }
 

@@ -3,7 +3,8 @@
 // PATH; skipped with the reason otherwise) — `vector validate` accepts
 // vector.yaml and `vector test` passes its unit tests (vector.tests.yaml).
 
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { spawnTracked } from '../children.mjs';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +33,7 @@ const ENV = {
 /** Runs vector without blocking the worker (a blocking run of minutes starves vitest's RPC). */
 function runVector(args) {
   return new Promise((resolve) => {
-    const child = spawn(VECTOR, args, { env: ENV, cwd: REPO_ROOT });
+    const child = spawnTracked('vector', VECTOR, args, { env: ENV, cwd: REPO_ROOT });
     let out = '';
     child.stdout.on('data', (c) => { out += c; });
     child.stderr.on('data', (c) => { out += c; });
@@ -52,11 +53,14 @@ describe('vector/ configuration', () => {
     expect(listed).toEqual(readFieldTable().filter((f) => f.cim).map((f) => f.cim));
   });
 
-  it('the ECS and Splunk programs run the same steps and differ only in their writer', () => {
-    const ecs = remapFiles('sysdig_to_ecs').map((p) => p.slice(VRL_DIR.length + 1));
-    const splunk = remapFiles('sysdig_to_splunk').map((p) => p.slice(VRL_DIR.length + 1));
-    expect(ecs.slice(0, -1)).toEqual(splunk.slice(0, -1));
-    expect([ecs.at(-1), splunk.at(-1)]).toEqual(['to_ecs.vrl', 'to_splunk.vrl']);
+  it('one program makes both outputs, the fallback the same after its own start, and each target picks its own', () => {
+    const names = (t) => remapFiles(t).map((p) => p.slice(VRL_DIR.length + 1));
+    const main = names('normalize');
+    const fallback = names('fallback');
+    expect(main.slice(-3)).toEqual(['to_ecs.vrl', 'to_splunk.vrl', 'emit.vrl']);
+    expect(fallback.slice(-5)).toEqual(['finish.vrl', 'apply.vrl', 'to_ecs.vrl', 'to_splunk.vrl', 'emit.vrl']);
+    expect(fallback.slice(0, 3)).toEqual(['fields.vrl', 'init.vrl', 'fallback.vrl']);
+    expect([names('sysdig_to_ecs'), names('sysdig_to_splunk')]).toEqual([['pick_ecs.vrl'], ['pick_splunk.vrl']]);
   });
 
   it('vector validate accepts vector.yaml', async (ctx) => {

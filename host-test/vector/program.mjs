@@ -29,13 +29,27 @@ export function remapFiles(transform, configText = readFileSync(VECTOR_CONFIG, '
   return files;
 }
 
-/** The program text remap compiles for `transform`. */
+/** The remaps an event goes through to become a transform's output, in
+ *  order: the target transforms pick their event from the pair the shared
+ *  `normalize` program makes (emit.vrl). */
+const CHAINS = {
+  sysdig_to_ecs: ['normalize', 'sysdig_to_ecs'],
+  sysdig_to_splunk: ['normalize', 'sysdig_to_splunk'],
+};
+
+/** The VRL files of `transform`'s chain, in the order they run: one program
+ *  with the same result as the remaps in a row. */
+export function programFiles(transform) {
+  return (CHAINS[transform] ?? [transform]).flatMap((t) => remapFiles(t));
+}
+
+/** The program text for `transform` (its chain's remaps joined as remap joins files). */
 export function remapSource(transform) {
-  return remapFiles(transform).map((path) => `${readFileSync(path, 'utf8')}\n`).join('');
+  return programFiles(transform).map((path) => `${readFileSync(path, 'utf8')}\n`).join('');
 }
 
 /**
- * Writes the program for the CLI to `dir`: remap's program, then
+ * Writes the program for the CLI to `dir`: the chain's program, then
  * encode_json(.) so the CLI prints the resulting event as JSON.
  */
 export function writeCliProgram(transform, dir) {

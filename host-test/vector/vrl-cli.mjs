@@ -3,7 +3,8 @@
 // outside the repository, or installed there with cargo on first use (about
 // six minutes on two cores). Without cargo the caller skips, with the reason.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { spawnTracked } from '../children.mjs';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -39,7 +40,7 @@ export async function ensureVrl() {
   const args = ['install', 'vrl', '--version', VRL_VERSION, '--locked', '--root', VRL_CACHE_ROOT];
   const log = [];
   const code = await new Promise((resolve) => {
-    const child = spawn(cargo, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnTracked('cargo install vrl', cargo, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.on('data', (c) => log.push(c));
     child.stderr.on('data', (c) => log.push(c));
     child.on('exit', resolve);
