@@ -20,8 +20,8 @@ import { writeHecEnvelope } from "./splunk/write_hec";
 import { writeCefRecord } from "./cef/write_cef";
 import { writeLeefRecord } from "./leef/write_leef";
 import { Instant, instantFromClock, writeRfc3339 } from "./text/time";
-import { writeMurmur3Hex } from "./text/hash";
-import { detect, familyDataset, familySourcetype, top, K_TIMESTAMP, UNKNOWN, FALCO_ALERT } from "./map/detect";
+import { writeNotificationEventIdHex, writeTextEventIdHex } from "./map/event_id";
+import { detect, familyDataset, familySourcetype, top, K_TIMESTAMP, UNKNOWN, FALCO_ALERT, MONITOR_ALERT, SECURE_NOTIFICATION } from "./map/detect";
 import { mapFamily } from "./map/families";
 import { eventTime, setEventTime } from "./map/common";
 import * as F from "./map/ids";
@@ -239,8 +239,10 @@ function normalizeEvent(target: i32, tape: Tape, tagPtr: usize, tagLen: i32): vo
   if (!doc.has(F.TIMESTAMP) && !(hecEvent >= 0 && setEnvelopeTime())) setClockTimestamp();
   if (!doc.has(F.EVENT_ID)) {
     const s = doc.beginText();
-    // Hash the value itself: whitespace around it must not change the id.
-    writeMurmur3Hex(doc.text, tape.ptr(tape.start(0)), tape.end(0) - tape.start(0));
+    // A notification: its own fields, read the same way by both shippers.
+    if (family == MONITOR_ALERT || family == SECURE_NOTIFICATION) writeNotificationEventIdHex(doc.text, tape);
+    // Else the value itself: whitespace around it must not change the id.
+    else writeTextEventIdHex(doc.text, tape.ptr(tape.start(0)), tape.end(0) - tape.start(0));
     doc.setText(F.EVENT_ID, s);
   }
   const time = eventTime.valid && doc.has(F.TIMESTAMP) ? eventTime : clock;
@@ -360,7 +362,7 @@ function failure(target: i32, tagPtr: usize, tagLen: i32, message: string, ptr: 
   setClockTimestamp();
   if (len > 0) {
     const s = doc.beginText();
-    writeMurmur3Hex(doc.text, ptr, len);
+    writeTextEventIdHex(doc.text, ptr, len);
     doc.setText(F.EVENT_ID, s);
   }
   if (target == TARGET_ECS) {

@@ -4,8 +4,8 @@
 // only Falco sends follow (falco_plugin_fields.ts).
 //
 //   time           → @timestamp, digit for digit (and the Splunk time)
-//   uuid           → event.id (Falcosidekick); else a hash of the payload's
-//                    content (falco_id.ts)
+//   uuid           → event.id (Falcosidekick); else a hash of the alert's
+//                    own fields (event_id.ts), the same in the VRL port
 //   priority       → event.severity, log.level, log.syslog.severity.*
 //   rule           → rule.name
 //   output         → message (Falco's `message` when output is switched off)
@@ -27,7 +27,7 @@ import { severityLabel } from "./severity";
 import { mapFalcoFields } from "./falco";
 import { mapFalcoPluginFields } from "./falco_plugin_fields";
 import { eventTime, setTags, deriveFields } from "./common";
-import { writeCanonicalHashHex } from "./falco_id";
+import { writeFalcoEventIdHex } from "./event_id";
 import * as F from "./ids";
 
 /** Longest source name used as a dataset suffix. */
@@ -43,7 +43,7 @@ export function mapFalcoAlert(doc: Doc): void {
   doc.setConst(F.OBSERVER_PRODUCT, "Falco");
   if (!doc.setToken(F.EVENT_ID, k(FK_UUID))) {
     const s = doc.beginText();
-    writeCanonicalHashHex(doc.text, tape, 0);
+    writeFalcoEventIdHex(doc.text, tape);
     doc.setText(F.EVENT_ID, s);
   }
 

@@ -39,13 +39,7 @@ const CONTENT = new KeyTable([
 const C_RULE_NAME = 0, C_RULE_TYPE = 1, C_RULE_TAGS = 2, C_OUTPUT = 3, C_FIELDS = 4, C_POLICY_VERSION = 5, C_POLICY_ORIGIN = 6;
 const content = CONTENT.newFound();
 
-const ALERT = new KeyTable(["id", "name", "description", "severity"]);
-const A_ID = 0, A_NAME = 1, A_DESCRIPTION = 2, A_SEVERITY = 3;
-const alert = ALERT.newFound();
-
-const EVENT = new KeyTable(["id", "url"]);
-const EV_ID = 0, EV_URL = 1;
-const eventKeys = EVENT.newFound();
+import { ALERT, A_ID, A_NAME, A_DESCRIPTION, A_SEVERITY, alert, EVENT, EV_ID, EV_URL, eventKeys } from "./alert_keys";
 
 const ENTITY = new KeyTable(["policies", "policyEvents"]);
 const EN_POLICIES = 0, EN_POLICY_EVENTS = 1;

@@ -8,6 +8,7 @@ import { Tape, T_STR } from "../json/tape";
 import { parse, parseError, parseErrorAt, parseErrorText } from "../json/parser";
 import { writeEscaped, writeQuotedString, decodeStringToken } from "../json/escape";
 import { Walker, WalkMode } from "../json/walker";
+import { writeMd5Hex } from "../text/md5";
 
 // The filter's allocator for the host's copies (io/host_alloc.ts).
 export { malloc, free } from "../io/host_alloc";
@@ -97,5 +98,14 @@ export function json_escape(tagPtr: usize, tagLen: i32, sec: u32, nsec: u32, rec
   out.ascii("\",\"repaired\":");
   out.ascii(repaired ? "true" : "false");
   out.byte(0x7d);
+  return finish();
+}
+
+/** The MD5 of the raw record bytes (text/md5.ts): {"md5": "<32 hex digits>"}. */
+export function md5_hex(tagPtr: usize, tagLen: i32, sec: u32, nsec: u32, recPtr: usize, recLen: i32): usize {
+  begin();
+  out.ascii("{\"md5\":\"");
+  writeMd5Hex(out, recPtr, recLen);
+  out.ascii("\"}");
   return finish();
 }

@@ -10,7 +10,7 @@ import { BulkReceiver, HecReceiver, NUDGE_ID_PREFIX } from './vector-receivers.m
 
 export const VECTOR_CONFIG = join(REPO_ROOT, 'vector', 'vector.yaml');
 const VRL_DIR = join(REPO_ROOT, 'vector', 'vrl');
-const WEBHOOK_PATH = '/services/collector/event';
+export const WEBHOOK_PATH = '/services/collector/event';
 export const WEBHOOK_TOKEN = 'e2e-vector-webhook-5c1d9e7a3b2f4d60';
 const HEC_TOKEN = 'e2e-vector-hec-8a7b6c5d4e3f2a1b';
 export const ES_INDEX = 'sysdig-vector-e2e';
@@ -108,10 +108,11 @@ export class VectorRig {
     this.vector = new FluentBitProcess({
       name: 'vector',
       bin: VECTOR,
-      config: VECTOR_CONFIG,
+      // Vector reads a comma-separated list of config files.
+      config: (this.configPaths ?? [VECTOR_CONFIG]).join(','),
       env: this.env(),
       logPath: join(this.dir, `vector-${this.processes.length}.log`),
-      readyPorts: [this.webhookPort],
+      readyPorts: [this.webhookPort, ...(this.extraReadyPorts ?? [])],
       readyLimitMs: START_LIMIT_MS,
     });
     this.processes.push(this.vector);

@@ -217,17 +217,30 @@ describe('event.id', () => {
   });
   it('hashes the content, not the spelling: Fluent Bit re-encodes records before the filter', () => {
     const a = ecs(s01).record.event.id;
-    // Minified (as Fluent Bit writes it), with "/" and letters escaped, with an escaped key.
+    // Minified (as Fluent Bit writes it), with "/" and letters escaped, in the
+    // hashed fields too, with an escaped key.
     const respelled = s01
       .replace(', "output_fields": {', ',"output_fields":{')
+      .replace('image=docker.io/library/alpine)', 'image=docker.io\\/library\\/alpine)')
+      .replace('"rule":"Terminal shell in container"', '"\\u0072ule":"Terminal shell in \\u0063ontainer"')
       .replace('"docker.io/library/alpine"', '"docker.io\\/library\\/alpine"')
       .replace('"kubecon"', '"\\u006bubecon"')
       .replace('"proc.name"', '"proc\\u002ename"');
     expect(respelled).not.toBe(s01);
     expect(ecs(respelled).record.event.id).toBe(a);
-    // Structure counts: the same strings nested otherwise are another alert.
-    expect(ecs(s01.replace('"tags":["container","mitre_execution","shell"]', '"tags":[["container"],"mitre_execution","shell"]')).record.event.id).not.toBe(a);
-    expect(ecs(s01.replace('"proc.tty":34816', '"proc.tty":"34816"')).record.event.id).not.toBe(a);
+  });
+  it("hashes the alert's own fields (map/event_id.ts, as the VRL port does): time, rule, priority, source, hostname, output, message", () => {
+    const a = ecs(s01).record.event.id;
+    const o = JSON.parse(s01);
+    for (const [key, other] of [['time', '2023-05-25T13:44:05.478445996Z'], ['rule', 'x'], ['priority', 'Error'], ['source', 'k8s_audit'],
+      ['hostname', 'falco-other'], ['output', `${o.output} `], ['message', 'm']]) {
+      expect(ecs({ ...o, [key]: other }).record.event.id, key).not.toBe(a);
+    }
+    // A string and the integer of the same digits are different values.
+    expect(ecs({ ...o, hostname: '7' }).record.event.id).not.toBe(ecs({ ...o, hostname: 7 }).record.event.id);
+    // Fields outside the list (output_fields, tags: what `output` renders) do not count.
+    expect(ecs(s01.replace('"proc.tty":34816', '"proc.tty":"34816"')).record.event.id).toBe(a);
+    expect(ecs(s01.replace('"tags":["container","mitre_execution","shell"]', '"tags":[]')).record.event.id).toBe(a);
   });
 });
 
