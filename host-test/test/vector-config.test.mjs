@@ -73,7 +73,9 @@ describe('vector/ configuration', () => {
     if (!VECTOR) ctx.skip(NO_VECTOR);
     const run = await runVector(['test', VECTOR_CONFIG, join(REPO_ROOT, 'vector', 'vector.tests.yaml')]);
     expect(run.status, run.out).toBe(0);
-    expect(run.out.match(/\.\.\. passed/g)).toHaveLength(5);
+    const tests = readFileSync(join(REPO_ROOT, 'vector', 'vector.tests.yaml'), 'utf8').match(/^ {2}- name: /gm).length;
+    expect(tests).toBeGreaterThanOrEqual(20);
+    expect(run.out.match(/\.\.\. passed/g)).toHaveLength(tests);
     expect(execFileSync(VECTOR, ['--version'], { encoding: 'utf8' })).toMatch(/^vector 0\.56\.0/);
   }, 300000);
 });
