@@ -3,7 +3,6 @@
 // outside the repository, or installed there with cargo on first use (about
 // six minutes on two cores). Without cargo the caller skips, with the reason.
 
-import { spawnSync } from 'node:child_process';
 import { spawnTracked } from '../children.mjs';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -66,22 +65,33 @@ export function vrlVersion(bin) {
  * Runs a VRL program file over NDJSON input lines. The program must end with
  * an expression that is a JSON text (encode_json(.)); the CLI prints it as a
  * JSON string literal per line. Per-event runtime errors go to stderr while
- * the exit status stays 0, so they are returned, not hidden.
- * @returns {{ outputs: string[], stderr: string }}
+ * the exit status stays 0, so they are returned, not hidden. Asynchronous: a
+ * run of seconds on a loaded machine must not block the test worker (vitest's
+ * own calls to it time out).
+ * @returns {Promise<{ outputs: string[], stderr: string }>}
  */
 export function runVrl(bin, programPath, inputLines) {
-  const run = spawnSync(bin, ['-p', programPath], {
-    input: inputLines.map((l) => `${l}\n`).join(''),
-    encoding: 'utf8',
-    maxBuffer: 1 << 30,
+  return new Promise((resolve, reject) => {
+    const child = spawnTracked('vrl', bin, ['-p', programPath], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out = [];
+    const err = [];
+    child.stdout.on('data', (c) => out.push(c));
+    child.stderr.on('data', (c) => err.push(c));
+    child.on('error', reject);
+    child.on('close', (status) => {
+      const stdout = Buffer.concat(out).toString('utf8');
+      const stderr = Buffer.concat(err).toString('utf8');
+      if (status !== 0) {
+        reject(new Error(`${bin} -p ${programPath} exited ${status}:\n${stderr}`));
+        return;
+      }
+      const outputs = stdout.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line));
+      if (outputs.length !== inputLines.length) {
+        reject(new Error(`${inputLines.length} inputs gave ${outputs.length} outputs; stderr:\n${stderr}`));
+        return;
+      }
+      resolve({ outputs, stderr });
+    });
+    child.stdin.end(inputLines.map((l) => `${l}\n`).join(''));
   });
-  if (run.status !== 0) throw new Error(`${bin} -p ${programPath} exited ${run.status}:\n${run.stderr}`);
-  const outputs = run.stdout
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line));
-  if (outputs.length !== inputLines.length) {
-    throw new Error(`${inputLines.length} inputs gave ${outputs.length} outputs; stderr:\n${run.stderr}`);
-  }
-  return { outputs, stderr: run.stderr };
 }
