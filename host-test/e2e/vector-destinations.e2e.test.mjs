@@ -23,7 +23,6 @@ import { FluentBitProcess, REPO_ROOT, findVector, freePort, makeTempDir, post, r
 import { loadShape, uniqueCopy } from './rig.mjs';
 import { HecReceiver, NUDGE_ID_PREFIX } from './vector-receivers.mjs';
 import { sourceEnvFile, writeEnvFile } from './env-file.mjs';
-import { md5Hex } from '../vector/parity.mjs';
 import { SAMPLE_SHAPES as ALL_SAMPLE_SHAPES } from '../test/samples.mjs';
 
 // The Sysdig shapes, as vector.e2e.test.mjs sends them.
@@ -43,12 +42,12 @@ const report = [];
 
 let nextCopy = 1;
 /** Every Sysdig sample shape under ids of its own; the Monitor alert has no
- *  Sysdig id, and the VRL port hashes its payload with MD5. */
+ *  Sysdig id, and keeps the hashed golden id (the same in both shippers). */
 function freshShapes() {
   return SAMPLE_SHAPES.map((name) => {
     const copy = uniqueCopy(name, 0x7e000000 + nextCopy++);
     const shape = copy.text.includes(copy.ecs.event.id) ? copy : loadShape(name);
-    const id = shape.text.includes(shape.ecs.event.id) ? shape.ecs.event.id : md5Hex(shape.text.trim());
+    const id = shape.ecs.event.id;
     return { ...shape, id };
   });
 }
@@ -134,7 +133,7 @@ async function stored(node, index, shapes) {
 }
 
 /** Each stored document is the shape's golden ECS document (but for the
- *  receive clock, which is Vector's, and the MD5 id where there was none). */
+ *  receive clock, which is Vector's). */
 function checkDocuments(hits, shapes) {
   const byId = new Map(hits.map((h) => [h._id, h._source]));
   for (const shape of shapes) {
