@@ -158,7 +158,9 @@ if (releases.length === 0) {
   console.warn('\nSKIPPED: no Fluent Bit found (FLUENT_BIT_RELEASES, PATH, /opt/fluent-bit-*/bin); the compatibility suite did NOT run\n');
 }
 
-describe('Fluent Bit releases', () => {
+// Only when something is missing or unsupported: vitest fails a describe with no test.
+const notRun = missingLines(releases).length + releases.filter((r) => r.problem || !r.supported).length;
+(notRun > 0 ? describe : () => {})('Fluent Bit releases', () => {
   for (const missing of missingLines(releases)) {
     it.skip(`${missing.line}.x: not installed (put its fluent-bit in /opt/fluent-bit-<version>/bin or FLUENT_BIT_RELEASES)`, () => {});
     report.push({ release: `${missing.line}.x`, skipped: 'not installed' });
